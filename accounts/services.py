@@ -1,0 +1,81 @@
+"""Account writes: registration, profile changes, and the login/logout network-log records (G13b).
+
+Invariants: a user's legal identity never enters this app's tables; the nickname is the only name others see.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from groupchat.core.errors import ApplicationError
+from groupchat.core.events import record
+from groupchat.core.origin import Origin
+
+from . import errors  # noqa: F401  (registers this app's error codes)
+from .models import User
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+@transaction.atomic
+def user_register(*, username: str, password: str, nickname: str = "", phone: str | None = None,
+                  language: str = "zh-hans", origin: Origin) -> User:
+    """Create an account. Side effects: network-log record ``account.register``."""
+    username = username.strip()
+    if User.objects.filter(username=username).exists():
+        raise ApplicationError("username_taken")
+    if phone:
+        phone = phone.strip()
+        if not PHONE_RE.match(phone):
+            raise ApplicationError("invalid_phone")
+        if User.objects.filter(phone=phone).exists():
+            raise ApplicationError("phone_taken")
+    nickname = (nickname or username).strip()
+    if not 1 <= len(nickname) <= 40:
+        raise ApplicationError("invalid_nickname")
+    candidate = User(username=username, nickname=nickname, phone=phone or None)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as exc:
+        raise ApplicationError("weak_password", params={"reason": " ".join(exc.messages)}) from exc
+    user = User.objects.create_user(username, password, nickname=nickname, phone=phone or None,
+                                    language=language if language in ("zh-hans", "en") else "zh-hans")
+    record("account.register", actor_id=user.pk, origin=origin, data={"username": username})
+    return user
+
+
+def user_update_profile(*, user: User, nickname: str | None = None, language: str | None = None) -> User:
+    """Change the front-stage profile. Side effects: network-log record ``account.profile``."""
+    fields: list[str] = []
+    if nickname is not None:
+        nickname = nickname.strip()
+        if not 1 <= len(nickname) <= 40:
+            raise ApplicationError("invalid_nickname")
+        user.nickname = nickname
+        fields.append("nickname")
+    if language is not None and language in ("zh-hans", "en"):
+        user.language = language
+        fields.append("language")
+    if fields:
+        with transaction.atomic():
+            user.save(update_fields=fields)
+            record("account.profile", actor_id=user.pk, data={"fields": fields})
+    return user
+
+
+def on_user_logged_in(sender, request, user, **kwargs) -> None:
+    record("auth.login", actor_id=user.pk, origin=Origin.from_request(request) if request else None)
+
+
+def on_user_logged_out(sender, request, user, **kwargs) -> None:
+    if user is not None:
+        record("auth.logout", actor_id=user.pk, origin=Origin.from_request(request) if request else None)
+
+
+def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    record("auth.login_failed", actor_id=None, origin=Origin.from_request(request) if request else None,
+           data={"username": str(credentials.get("username", ""))[:40]})

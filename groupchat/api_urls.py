@@ -1,0 +1,35 @@
+from django.urls import path
+
+from accounts import apis as accounts
+from groups import apis as groups
+
+urlpatterns = [
+    path("auth/register/", accounts.RegisterApi.as_view()),
+    path("auth/login/", accounts.LoginApi.as_view()),
+    path("auth/logout/", accounts.LogoutApi.as_view()),
+    path("me/", accounts.MeApi.as_view()),
+    path("groups/", groups.GroupListApi.as_view()),
+    path("groups/search/", groups.GroupSearchApi.as_view()),
+    path("groups/<str:code>/", groups.GroupDetailApi.as_view()),
+    path("groups/<str:code>/join/", groups.GroupJoinApi.as_view()),
+    path("groups/<str:code>/leave/", groups.GroupLeaveApi.as_view()),
+    path("groups/<str:code>/rules/accept/", groups.GroupRulesAcceptApi.as_view()),
+    path("groups/<str:code>/read/", groups.GroupReadApi.as_view()),
+    path("groups/<str:code>/members/", groups.MemberListApi.as_view()),
+    path("groups/<str:code>/members/<int:user_id>/mute/", groups.MemberMuteApi.as_view()),
+    path("groups/<str:code>/members/<int:user_id>/remove/", groups.MemberRemoveApi.as_view()),
+    path("groups/<str:code>/members/<int:user_id>/role/", groups.MemberRoleApi.as_view()),
+    path("groups/<str:code>/bans/<int:user_id>/", groups.MemberUnbanApi.as_view()),
+    path("groups/<str:code>/messages/", groups.MessageListApi.as_view()),
+    path("groups/<str:code>/messages/<int:message_id>/", groups.MessageDeleteApi.as_view()),
+    path("groups/<str:code>/transfer/", groups.GroupTransferApi.as_view()),
+    path("groups/<str:code>/transfer/accept/", groups.GroupTransferAcceptApi.as_view()),
+    path("groups/<str:code>/mute-all/", groups.GroupMuteAllApi.as_view()),
+    path("groups/<str:code>/close/", groups.GroupCloseApi.as_view()),
+    path("groups/<str:code>/requests/", groups.JoinRequestListApi.as_view()),
+    path("groups/<str:code>/invitations/", groups.InvitationCreateApi.as_view()),
+    path("groups/<str:code>/audit/", groups.GroupAuditApi.as_view()),
+    path("requests/<int:request_id>/decide/", groups.JoinRequestDecideApi.as_view()),
+    path("invitations/<str:token>/accept/", groups.InvitationAcceptApi.as_view()),
+    path("invitations/<str:token>/decline/", groups.InvitationDeclineApi.as_view()),
+]

@@ -1,0 +1,21 @@
+"""The Celery app. Every periodic job is listed here, in one place, with why it runs when it does."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
+
+app = Celery("groupchat")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Liveness of the beat itself: the health endpoint reports the last tick, so a dead beat is visible.
+    "kernel-heartbeat": {"task": "groupchat.core.tasks.heartbeat", "schedule": 30.0},
+    # Invitations and invite links expire after 7 days (REGULATION §5.9); expire them in bulk once an hour.
+    "groups-expire-invitations": {"task": "groups.tasks.invitations_expire", "schedule": crontab(minute=7)},
+}

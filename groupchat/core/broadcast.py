@@ -1,0 +1,67 @@
+"""``broadcast_on_commit()``: tell connected sockets about a change only once it is durable.
+
+The channel layer is at-most-once; the database stays the truth and clients resume from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+_server_loop: asyncio.AbstractEventLoop | None = None
+_server_thread: int | None = None
+
+
+def register_server_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Remember the ASGI server's event loop (called by the consumer on connect).
+
+    In embedded mode the in-memory channel layer lives on that loop; a send from another thread (the in-process
+    beat) must be scheduled onto it, or the asyncio queues are touched from the wrong thread and wake late.
+    """
+    global _server_loop, _server_thread
+    _server_loop = loop
+    _server_thread = threading.get_ident()
+
+
+def user_channel_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def group_channel_group(code: str) -> str:
+    return f"group.{code}"
+
+
+async def _group_send_all(names: list[str], event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    for name in names:
+        await layer.group_send(name, event)
+
+
+def broadcast_now(names: Iterable[str], event: dict[str, Any]) -> None:
+    names = list(names)
+    if not names:
+        return
+    try:
+        loop = _server_loop
+        if loop is not None and loop.is_running() and not loop.is_closed() and threading.get_ident() != _server_thread:
+            future = asyncio.run_coroutine_threadsafe(_group_send_all(names, event), loop)
+            future.result(timeout=5)
+        else:
+            async_to_sync(_group_send_all)(names, event)
+    except Exception:  # the layer is at-most-once by design; clients recover from the database
+        log.exception("broadcast to %s failed", names[:3])
+
+
+def broadcast_on_commit(names: Iterable[str], event: dict[str, Any]) -> None:
+    """Send ``event`` to the channel-layer groups ``names`` after the current transaction commits."""
+    names = list(names)
+    transaction.on_commit(lambda: broadcast_now(names, event))

@@ -1,0 +1,276 @@
+"""Settings, driven only by environment variables.
+
+Modes (one code base):
+- embedded (nothing set): SQLite in WAL mode, in-process channel layer, Celery tasks eager with an in-process beat
+  (see ``manage.py run_embedded``). Dev-only defaults are marked DEV-ONLY below.
+- services (``DATABASE_URL`` / ``REDIS_URL`` set): PostgreSQL, channels-redis, Celery worker + beat on Redis.
+
+``GROUPCHAT_ENV=production`` turns on the deploy hardening and refuses to start without real secrets.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("GROUPCHAT_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+GROUPCHAT_ENV = env("GROUPCHAT_ENV", "dev")  # dev | test | production
+PRODUCTION = GROUPCHAT_ENV == "production"
+REDIS_URL = env("REDIS_URL")
+SERVICES_MODE = bool(env("DATABASE_URL"))
+EMBEDDED_MODE = not SERVICES_MODE
+
+# --- secrets -------------------------------------------------------------------------------------------------------
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # DEV-ONLY
+# Field-encryption keys (Fernet, urlsafe base64, 32 bytes), newest first; older keys still decrypt (rotation).
+_DEV_FIELD_KEYS = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZHVjdGk="  # DEV-ONLY
+_DEV_HMAC_KEY = "dev-only-blind-index-key"  # DEV-ONLY
+
+SECRET_KEY = env("SECRET_KEY")
+FIELD_ENCRYPTION_KEYS = env_list("GROUPCHAT_FIELD_KEYS")
+BLIND_INDEX_KEY = env("GROUPCHAT_HMAC_KEY")
+
+if PRODUCTION:
+    missing = [
+        name
+        for name, value in (
+            ("SECRET_KEY", SECRET_KEY),
+            ("GROUPCHAT_FIELD_KEYS", FIELD_ENCRYPTION_KEYS),
+            ("GROUPCHAT_HMAC_KEY", BLIND_INDEX_KEY),
+            ("DATABASE_URL", env("DATABASE_URL")),
+            ("REDIS_URL", REDIS_URL),
+            ("ALLOWED_HOSTS", env("ALLOWED_HOSTS")),
+        )
+        if not value
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            "groupchat refuses to start in production without these environment variables: "
+            + ", ".join(missing)
+            + ". See README.md, 'Running in production'."
+        )
+    if SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured("SECRET_KEY must be a fresh random value of at least 50 characters in production.")
+else:
+    SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_DEV_FIELD_KEYS]
+    BLIND_INDEX_KEY = BLIND_INDEX_KEY or _DEV_HMAC_KEY
+
+DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- apps ----------------------------------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "daphne",  # must precede staticfiles so runserver serves WebSockets
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "channels",
+    "axes",
+    "auditlog",
+    "django_celery_beat",
+    "groupchat.core",
+    "accounts",
+    "groups",
+    "moderation",
+    "complaints",
+    "compliance",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes documents
+]
+
+ROOT_URLCONF = "groupchat.urls"
+WSGI_APPLICATION = None
+ASGI_APPLICATION = "groupchat.asgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database ------------------------------------------------------------------------------------------------------
+if SERVICES_MODE:
+    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env("SQLITE_PATH", str(VAR_DIR / "groupchat.sqlite3")),
+            # Several writers (server threads, beat thread): wait for the lock instead of failing, take the write
+            # lock at BEGIN so no transaction has to upgrade and deadlock, and journal in WAL so readers never block.
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- cache, channels, celery ---------------------------------------------------------------------------------------
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": env("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
+            "CONFIG": {"hosts": [env("CHANNEL_REDIS_URL", REDIS_URL)], "capacity": 1500, "expiry": 30},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULER = (
+    "django_celery_beat.schedulers:DatabaseScheduler" if SERVICES_MODE else "celery.beat:PersistentScheduler"
+)
+
+# --- auth, lockout, passwords --------------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.UsernameOrPhoneBackend",
+]
+AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+# --- API -----------------------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "groupchat.core.errors.drf_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "groupchat API",
+    "DESCRIPTION": "Group chat with compliance built in. Groups are addressed by their public 10-digit code.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- i18n ----------------------------------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- static --------------------------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = VAR_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# --- production hardening (manage.py check --deploy is clean with these) -------------------------------------------
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_CONTENT_TYPE_NOSNIFF = True
+    X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+}
+
+# --- groupchat policy (REGULATION.md §5; operators may change these within legal floors) ---------------------------
+GROUPCHAT = {
+    "MESSAGE_MAX_CHARS": int(env("GROUPCHAT_MESSAGE_MAX_CHARS", "4000")),
+    "HISTORY_PAGE_SIZE": 50,
+    "RESUME_BATCH": 200,
+    "INVITE_TTL_DAYS": int(env("GROUPCHAT_INVITE_TTL_DAYS", "7")),
+    "SEND_RATE": env("GROUPCHAT_SEND_RATE", "20/10second"),
+    "DEFAULT_MEMBER_CAP": 200,
+}

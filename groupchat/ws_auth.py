@@ -1,0 +1,35 @@
+"""WebSocket authentication: the browser's session cookie, or ``?token=`` (DRF token) for non-browser clients."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from django.contrib.auth.models import AnonymousUser
+
+
+@database_sync_to_async
+def _user_for_token(key: str):
+    from rest_framework.authtoken.models import Token
+
+    try:
+        return Token.objects.select_related("user").get(key=key).user
+    except Token.DoesNotExist:
+        return AnonymousUser()
+
+
+class TokenAuthMiddleware:
+    def __init__(self, inner):
+        self.inner = inner
+
+    async def __call__(self, scope, receive, send):
+        query = parse_qs(scope.get("query_string", b"").decode())
+        token = (query.get("token") or [None])[0]
+        if token:
+            scope = dict(scope, user=await _user_for_token(token))
+        return await self.inner(scope, receive, send)
+
+
+def TokenOrSessionAuthMiddlewareStack(inner):
+    return AuthMiddlewareStack(TokenAuthMiddleware(inner))

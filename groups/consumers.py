@@ -1,0 +1,203 @@
+"""The one WebSocket per browser tab (DESIGN §4), multiplexed over all the user's groups.
+
+Thin: frames are dispatched to services; channel-layer events are formatted and sent. The layer is at-most-once, so
+clients keep a per-group cursor and ``resume`` from the database after a reconnect or a gap in ``seq``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import orjson
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from groupchat.core.broadcast import group_channel_group, register_server_loop, user_channel_group
+from groupchat.core.errors import ApplicationError
+from groupchat.core.origin import Origin
+
+from . import selectors, services
+from .payloads import messages_payload
+
+log = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+
+
+def _frame_error(code: str, reason: str) -> ApplicationError:
+    return ApplicationError(code, params={"reason": reason})
+
+
+@database_sync_to_async
+def _resume_page(user, code: str, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    group = selectors.group_get(code=code)
+    selectors.membership_require(user=user, group=group)
+    messages = selectors.message_list(group=group, after=after, limit=limit)
+    roles = selectors.roles_for(group=group, user_ids={m.sender_id for m in messages})
+    return messages_payload(messages, group=group, roles=roles), group.last_seq
+
+
+class ChatConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_UNAUTHENTICATED)
+            return
+        register_server_loop(asyncio.get_running_loop())
+        self.user = user
+        self.language = user.language
+        self.origin = Origin.from_scope(self.scope)
+        self.codes: set[str] = set(await database_sync_to_async(selectors.group_codes_for_user)(user_id=user.pk))
+        # Subscribe before accepting, so nothing committed after the client's first resume can slip past it.
+        await self.channel_layer.group_add(user_channel_group(user.pk), self.channel_name)
+        for code in self.codes:
+            await self.channel_layer.group_add(group_channel_group(code), self.channel_name)
+        await self.accept()
+        await self.send_json({"type": "hello", "user": {"id": user.pk, "nickname": user.nickname},
+                              "groups": sorted(self.codes)})
+
+    async def disconnect(self, code: int) -> None:
+        if not hasattr(self, "user"):
+            return
+        await self.channel_layer.group_discard(user_channel_group(self.user.pk), self.channel_name)
+        for group_code in self.codes:
+            await self.channel_layer.group_discard(group_channel_group(group_code), self.channel_name)
+
+    # --- JSON with orjson (the hot path encodes every delivery) -------------------------------------------------
+    @classmethod
+    async def decode_json(cls, text_data: str) -> Any:
+        return orjson.loads(text_data)
+
+    @classmethod
+    async def encode_json(cls, content: Any) -> str:
+        return orjson.dumps(content).decode()
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+        try:
+            content = await self.decode_json(text_data or bytes_data or b"")
+        except orjson.JSONDecodeError:
+            await self.send_error(_frame_error("bad_frame", "not JSON"))
+            return
+        if not isinstance(content, dict):
+            await self.send_error(_frame_error("bad_frame", "a frame is a JSON object"))
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content: dict[str, Any], **kwargs) -> None:
+        handler = self._handlers.get(content.get("type"))
+        client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
+        if handler is None:
+            await self.send_error(_frame_error("bad_frame", f"unknown type {content.get('type')!r}"), client_id)
+            return
+        try:
+            await handler(self, content)
+        except ApplicationError as exc:
+            await self.send_error(exc, client_id, group=content.get("group"))
+        except Exception:
+            log.exception("frame %s failed", content.get("type"))
+            await self.send_error(ApplicationError("server_error"), client_id)
+
+    async def send_error(self, error: ApplicationError, client_id: str | None = None, group: Any = None) -> None:
+        frame = {"type": "error", **error.as_dict(self.language)}
+        if client_id:
+            frame["client_id"] = client_id
+        if isinstance(group, str):
+            frame["group"] = group
+        await self.send_json(frame)
+
+    # --- client -> server ---------------------------------------------------------------------------------------
+    async def on_send(self, content: dict[str, Any]) -> None:
+        group = content.get("group")
+        if not isinstance(group, str):
+            raise _frame_error("bad_frame", "group must be a group code")
+        result = await database_sync_to_async(services.message_send)(
+            sender=self.user, group_code=group, body=content.get("body"), client_id=content.get("client_id"),
+            origin=self.origin,
+        )
+        await self.send_json({"type": "ack", "client_id": result.message.client_id, "message": result.payload,
+                              "duplicate": not result.created})
+
+    async def on_resume(self, content: dict[str, Any]) -> None:
+        cursors = content.get("cursors")
+        if not isinstance(cursors, dict):
+            raise _frame_error("bad_frame", "cursors must be an object {group_code: last_seq}")
+        batch = settings.GROUPCHAT["RESUME_BATCH"]
+        for code, after in cursors.items():
+            if not isinstance(after, int) or after < 0:
+                raise _frame_error("bad_frame", "a cursor is a non-negative integer")
+            try:
+                while True:
+                    page, last_seq = await _resume_page(self.user, code, after, batch)
+                    for payload in page:
+                        await self.send_json({"type": "message", "group": code, "message": payload, "replay": True})
+                    if page:
+                        after = page[-1]["seq"]
+                    if len(page) < batch or after >= last_seq:
+                        break
+            except ApplicationError as exc:
+                await self.send_error(exc, group=code)
+                continue
+            await self.send_json({"type": "resumed", "group": code, "last_seq": after})
+
+    async def on_read(self, content: dict[str, Any]) -> None:
+        group, seq = content.get("group"), content.get("seq")
+        if not isinstance(group, str) or not isinstance(seq, int):
+            raise _frame_error("bad_frame", "read needs group and seq")
+        if group in self.codes:
+            await database_sync_to_async(services.read_mark)(user=self.user, group_code=group, seq=seq)
+
+    async def on_typing(self, content: dict[str, Any]) -> None:
+        group = content.get("group")
+        if isinstance(group, str) and group in self.codes:
+            await self.channel_layer.group_send(group_channel_group(group), {
+                "type": "typing.event", "group": group, "user": {"id": self.user.pk, "nickname": self.user.nickname},
+            })
+
+    async def on_ping(self, content: dict[str, Any]) -> None:
+        await self.send_json({"type": "pong"})
+
+    _handlers = {"send": on_send, "resume": on_resume, "read": on_read, "typing": on_typing, "ping": on_ping}
+
+    # --- channel-layer events -> server frames ------------------------------------------------------------------
+    async def message_new(self, event: dict[str, Any]) -> None:
+        message = event["message"]
+        await self.send_json({"type": "message", "group": message["group"], "message": message})
+
+    async def message_removed(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "message_removed", "group": event["group"], "message_id": event["message_id"],
+                              "seq": event["seq"], "reason": event.get("reason", "")})
+
+    async def group_status(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "group_status", **{k: v for k, v in event.items() if k != "type"}})
+
+    async def group_updated(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "group", "group": event["group"]})
+
+    async def typing_event(self, event: dict[str, Any]) -> None:
+        if event["user"]["id"] != self.user.pk:
+            await self.send_json({"type": "typing", "group": event["group"], "user": event["user"]})
+
+    async def membership_changed(self, event: dict[str, Any]) -> None:
+        """Subscribe to a group joined (or unsubscribe from one left) while this socket is open, then tell it."""
+        code, role = event["group"], event.get("role")
+        name = group_channel_group(code)
+        if role and code not in self.codes:
+            self.codes.add(code)
+            await self.channel_layer.group_add(name, self.channel_name)
+        elif role is None and code in self.codes and not any(k in event for k in ("invitation", "transfer_offered")):
+            self.codes.discard(code)
+            await self.channel_layer.group_discard(name, self.channel_name)
+        frame = {"type": "membership", **{k: v for k, v in event.items() if k != "type"}}
+        if role is None and "invitation" not in event and "transfer_offered" not in event:
+            frame["removed"] = True
+        await self.send_json(frame)
+
+    async def user_notice(self, event: dict[str, Any]) -> None:
+        await self.send_json({"type": "notice", "level": event.get("level", "info"), "text": event["text"]})
+
+    async def user_close(self, event: dict[str, Any]) -> None:
+        """A measure (later issues) may force this user's sockets closed."""
+        await self.close(code=event.get("code", 4403))

@@ -1,0 +1,35 @@
+from groupchat.core.errors import register_error_codes
+
+register_error_codes(
+    {
+        "not_member": (403, "You are not a member of this group.", "你不是该群成员。"),
+        "not_group_admin": (403, "Only the group's owner or admins may do this.", "只有群主或管理员可以执行此操作。"),
+        "not_group_owner": (403, "Only the group's owner may do this.", "只有群主可以执行此操作。"),
+        "muted": (403, "You are muted in this group until {until}.", "你在本群被禁言至 {until}。"),
+        "group_muted": (403, "The whole group is muted; only the owner and admins may post.", "本群已全员禁言，仅群主和管理员可发言。"),
+        "group_suspended": (403, "Posting in this group is suspended until {until}.", "本群已被暂停发言，至 {until}。"),
+        "group_closed": (410, "This group has been closed.", "该群已被关闭。"),
+        "too_long": (400, "A message may have at most {limit} characters.", "消息最多 {limit} 个字符。"),
+        "empty": (400, "The message is empty.", "消息内容为空。"),
+        "rules_required": (409, "Read and accept the group rules before your first message.", "首次发言前请阅读并同意群规。"),
+        "already_member": (409, "You are already a member of this group.", "你已经是该群成员。"),
+        "banned_from_group": (403, "You have been banned from this group.", "你已被禁止加入该群。"),
+        "group_full": (409, "This group is full.", "该群成员已满。"),
+        "invite_only": (403, "This group can be joined by invitation only.", "该群仅限邀请加入。"),
+        "answer_required": (400, "Answer the group's question to ask to join.", "请回答入群问题后再申请。"),
+        "request_pending": (409, "Your request to join is waiting for approval.", "你的入群申请正在等待审核。"),
+        "request_not_pending": (409, "This join request has already been decided.", "该入群申请已处理。"),
+        "invitation_expired": (410, "This invitation has expired.", "该邀请已过期。"),
+        "invitation_invalid": (404, "This invitation does not exist or is no longer valid.", "该邀请不存在或已失效。"),
+        "not_invitee": (403, "This invitation is for someone else.", "该邀请不是发给你的。"),
+        "owner_cannot_leave": (409, "Transfer ownership before leaving your group.", "请先转让群主再退出。"),
+        "cannot_act_on_self": (400, "You cannot do this to yourself.", "不能对自己执行此操作。"),
+        "cannot_act_on_peer": (403, "Admins cannot act on the owner or other admins.", "管理员不能对群主或其他管理员执行此操作。"),
+        "duties_not_acknowledged": (400, "Acknowledge the group owner's duties first.", "请先确认群主责任。"),
+        "no_pending_transfer": (409, "No ownership transfer is waiting for you.", "没有等待你确认的群主转让。"),
+        "message_not_found": (404, "No such message in this group.", "本群没有这条消息。"),
+        "invalid_group_name": (400, "A group name has 1 to 60 characters.", "群名称长度为1至60个字符。"),
+        "invalid_duration": (400, "Choose a duration between 1 minute and 30 days.", "请选择1分钟至30天之间的时长。"),
+        "target_not_member": (404, "That user is not a member of this group.", "该用户不是本群成员。"),
+    }
+)

@@ -1,0 +1,60 @@
+"""The wire shapes shared by the socket and the HTTP API (DESIGN §4), built once per message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Group, Membership, Message
+
+
+def message_payload(message: Message, *, group_code: str, role: str | None, sender_nickname: str) -> dict[str, Any]:
+    removed = message.removed_at is not None
+    return {
+        "id": message.id,
+        "seq": message.seq,
+        "group": group_code,
+        "client_id": message.client_id,
+        "kind": message.kind,
+        "sender": {"id": message.sender_id, "nickname": sender_nickname, "role": role or "member"},
+        # A removed message keeps its place in the sequence (so clients see no gap) but not its text.
+        "body": "" if removed else message.body,
+        "removed": removed,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def messages_payload(messages: list[Message], *, group: Group, roles: dict[int, str]) -> list[dict[str, Any]]:
+    return [
+        message_payload(m, group_code=group.code, role=roles.get(m.sender_id, "member"), sender_nickname=m.sender.nickname)
+        for m in messages
+    ]
+
+
+def group_payload(group: Group) -> dict[str, Any]:
+    return {
+        "code": group.code,
+        "name": group.name,
+        "category": group.category,
+        "announcement": group.announcement,
+        "rules": group.rules,
+        "status": group.status,
+        "status_until": group.status_until.isoformat() if group.status_until else None,
+        "all_muted": group.all_muted,
+        "join_mode": group.join_mode,
+        "join_question": group.join_question,
+        "is_public": group.is_public,
+        "member_count": group.member_count,
+        "member_cap": group.member_cap,
+        "owner": {"id": group.owner_id, "nickname": group.owner.nickname},
+        "last_seq": group.last_seq,
+        "created_at": group.created_at.isoformat(),
+    }
+
+
+def member_payload(m: Membership) -> dict[str, Any]:
+    return {
+        "user": {"id": m.user_id, "nickname": m.user.nickname},
+        "role": m.role,
+        "joined_at": m.joined_at.isoformat(),
+        "muted_until": m.muted_until.isoformat() if m.muted_until else None,
+    }

@@ -1,0 +1,142 @@
+"""Reads for groups: look-ups that refuse on denial, history pages by keyset, member lists, the user's group list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from groupchat.core.errors import ApplicationError
+
+from . import errors  # noqa: F401  (registers this app's error codes)
+from .codes import is_well_formed
+from .models import Ban, Group, GroupAuditEvent, JoinRequest, Membership, Message, RequestStatus, Role
+
+MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
+
+
+def group_get(*, code: str) -> Group:
+    """The group with this public code, or ``group_not_found`` (a mistyped code fails its check digit first)."""
+    code = (code or "").strip()
+    if not is_well_formed(code):
+        raise ApplicationError("group_not_found")
+    try:
+        return Group.objects.select_related("owner").get(code=code)
+    except Group.DoesNotExist as exc:
+        raise ApplicationError("group_not_found") from exc
+
+
+def membership_get(*, user: User, group: Group) -> Membership | None:
+    return Membership.objects.filter(group=group, user=user).first()
+
+
+def membership_require(*, user: User, group: Group) -> Membership:
+    membership = membership_get(user=user, group=group)
+    if membership is None:
+        raise ApplicationError("not_member")
+    return membership
+
+
+def membership_require_manager(*, user: User, group: Group) -> Membership:
+    membership = membership_require(user=user, group=group)
+    if membership.role not in MANAGER_ROLES:
+        raise ApplicationError("not_group_admin")
+    return membership
+
+
+def group_codes_for_user(*, user_id: int) -> list[str]:
+    return list(Membership.objects.filter(user_id=user_id).values_list("group__code", flat=True))
+
+
+@dataclass(frozen=True)
+class GroupListItem:
+    group: Group
+    role: str
+    unread: int
+    last_message: Message | None
+    muted_until: datetime | None
+
+
+def group_list_for_user(*, user: User) -> list[GroupListItem]:
+    """The user's groups, most recently active first, with unread counts and the last message (2 queries)."""
+    memberships = list(
+        Membership.objects.filter(user=user).select_related("group").order_by("-group__last_message_at", "-joined_at")
+    )
+    last_by_group = {}
+    if memberships:
+        pairs = Q()
+        for m in memberships:
+            if m.group.last_seq:
+                pairs |= Q(group_id=m.group_id, seq=m.group.last_seq)
+        if pairs:
+            for message in Message.objects.filter(pairs).select_related("sender"):
+                last_by_group[message.group_id] = message
+    return [
+        GroupListItem(
+            group=m.group,
+            role=m.role,
+            unread=max(0, m.group.last_seq - m.last_read_seq),
+            last_message=last_by_group.get(m.group_id),
+            muted_until=m.muted_until,
+        )
+        for m in memberships
+    ]
+
+
+def roles_for(*, group: Group, user_ids: set[int]) -> dict[int, str]:
+    return dict(Membership.objects.filter(group=group, user_id__in=user_ids).values_list("user_id", "role"))
+
+
+def message_list(*, group: Group, before: int | None = None, after: int | None = None, limit: int = 50) -> list[Message]:
+    """A page of history by keyset on ``seq`` (never OFFSET), oldest first.
+
+    ``before``: the page ending just before that seq (scrolling back). ``after``: the page starting after it (resume).
+    """
+    limit = max(1, min(limit, 500))
+    qs = Message.objects.filter(group=group).select_related("sender")
+    if after is not None:
+        return list(qs.filter(seq__gt=after).order_by("seq")[:limit])
+    if before is not None:
+        qs = qs.filter(seq__lt=before)
+    return list(reversed(qs.order_by("-seq")[:limit]))
+
+
+def member_list(*, group: Group) -> list[Membership]:
+    order = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2}
+    members = list(Membership.objects.filter(group=group).select_related("user"))
+    members.sort(key=lambda m: (order[m.role], m.joined_at))
+    return members
+
+
+def join_requests_pending(*, group: Group) -> list[JoinRequest]:
+    return list(
+        JoinRequest.objects.filter(group=group, status=RequestStatus.PENDING).select_related("user").order_by("created_at")
+    )
+
+
+def bans_list(*, group: Group) -> list[Ban]:
+    return list(Ban.objects.filter(group=group).select_related("user", "banned_by").order_by("-created_at"))
+
+
+def audit_list(*, group: Group, limit: int = 200) -> list[GroupAuditEvent]:
+    return list(
+        GroupAuditEvent.objects.filter(group=group).select_related("actor", "target").order_by("-created_at")[:limit]
+    )
+
+
+def group_search(*, query: str, limit: int = 20) -> list[Group]:
+    """Public, not closed groups by exact code or by name."""
+    query = (query or "").strip()
+    if not query:
+        return []
+    qs = Group.objects.filter(is_public=True).exclude(status="closed")
+    if query.isdigit() and len(query) == 10:
+        return list(qs.filter(code=query)[:1])
+    return list(qs.filter(name__icontains=query).order_by("-member_count")[:limit])
+
+
+def is_muted(membership: Membership) -> bool:
+    return membership.muted_until is not None and membership.muted_until > timezone.now()

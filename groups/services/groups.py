@@ -1,0 +1,223 @@
+"""Group lifecycle: create, edit, roles, ownership transfer, whole-group mute, close.
+
+Invariants: exactly one owner membership per group, equal to ``Group.owner``; ``member_count`` equals the number of
+memberships (changed only under the group's row lock); a code, once issued, is never issued again.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import User
+from groupchat.core.broadcast import broadcast_on_commit, group_channel_group
+from groupchat.core.errors import ApplicationError
+from groupchat.core.hooks import run_hooks
+from groupchat.core.origin import Origin
+
+from ..codes import group_code_issue
+from ..models import AuditAction, Group, GroupStatus, JoinMode, Membership, OwnerDutyAcknowledgement, Role
+from ._common import (
+    announce_group,
+    announce_membership,
+    group_event,
+    lock_group,
+    lock_membership,
+    require_owner,
+)
+
+_UNSET = object()
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 60:
+        raise ApplicationError("invalid_group_name")
+    return name
+
+
+@transaction.atomic
+def group_create(*, owner: User, name: str, category: str = "", join_mode: str = JoinMode.APPROVAL,
+                 join_question: str = "", announcement: str = "", rules: str = "", is_public: bool = True,
+                 acknowledge_duties: bool, origin: Origin) -> Group:
+    """Create a group with a fresh public code; the creator becomes its owner.
+
+    Side effects: owner membership; duty acknowledgement (G9a); audit event + network log ``group.create``.
+    Hooks: ``group.create.check`` (later issues: verification level, credit, tier caps) may refuse.
+    """
+    if not acknowledge_duties:
+        raise ApplicationError("duties_not_acknowledged")
+    name = _clean_name(name)
+    if join_mode not in JoinMode.values:
+        raise ApplicationError("bad_request")
+    run_hooks("group.create.check", user=owner, name=name, category=category)
+    group = Group.objects.create(
+        code=group_code_issue(), name=name, category=category[:40], join_mode=join_mode,
+        join_question=join_question[:200], announcement=announcement, rules=rules, is_public=is_public,
+        owner=owner, member_count=1, member_cap=settings.GROUPCHAT["DEFAULT_MEMBER_CAP"],
+    )
+    Membership.objects.create(group=group, user=owner, role=Role.OWNER, rules_accepted_at=timezone.now())
+    OwnerDutyAcknowledgement.objects.create(group=group, user=owner, occasion="create")
+    group_event(group=group, actor=owner, action=AuditAction.CREATE, origin=origin,
+                data={"name": name, "category": category, "join_mode": join_mode})
+    announce_membership(group=group, user_id=owner.pk, role=Role.OWNER)
+    return group
+
+
+@transaction.atomic
+def group_update(*, actor: User, group: Group, origin: Origin, name=_UNSET, announcement=_UNSET, rules=_UNSET,
+                 category=_UNSET, join_mode=_UNSET, join_question=_UNSET, is_public=_UNSET) -> Group:
+    """Change name, announcement, rules or join settings (owner or admin).
+
+    Side effects: audit event + network log ``group.update`` (rename/announce/rules) or ``group.settings``.
+    """
+    require_manager(group=group, actor=actor)
+    group = lock_group(group)
+    changed: dict[str, str] = {}
+    if name is not _UNSET:
+        changed["name"] = group.name = _clean_name(name)
+    if announcement is not _UNSET:
+        changed["announcement"] = group.announcement = str(announcement)[:4000]
+    if rules is not _UNSET:
+        changed["rules"] = group.rules = str(rules)[:8000]
+    if category is not _UNSET:
+        changed["category"] = group.category = str(category)[:40]
+    settings_changed: dict[str, object] = {}
+    if join_mode is not _UNSET:
+        if join_mode not in JoinMode.values:
+            raise ApplicationError("bad_request")
+        settings_changed["join_mode"] = group.join_mode = join_mode
+    if join_question is not _UNSET:
+        settings_changed["join_question"] = group.join_question = str(join_question)[:200]
+    if is_public is not _UNSET:
+        settings_changed["is_public"] = group.is_public = bool(is_public)
+    if not changed and not settings_changed:
+        return group
+    if changed:
+        run_hooks("group.text.check", user=actor, group=group, fields=changed)
+    group.save(update_fields=[*changed, *settings_changed])
+    if changed:
+        group_event(group=group, actor=actor, action=AuditAction.UPDATE, origin=origin, data=changed)
+    if settings_changed:
+        group_event(group=group, actor=actor, action=AuditAction.SETTINGS, origin=origin, data=settings_changed)
+    announce_group(group)
+    return group
+
+
+@transaction.atomic
+def member_set_role(*, actor: User, group: Group, target: User, role: str, origin: Origin,
+                    acknowledge_duties: bool = True) -> Membership:
+    """Appoint (``admin``) or revoke (``member``) an admin. Owner only.
+
+    Side effects: audit event + network log ``group.role``; live ``membership`` frame to the target.
+    """
+    require_owner(group=group, actor=actor)
+    if role not in (Role.ADMIN, Role.MEMBER):
+        raise ApplicationError("bad_request")
+    if target.pk == actor.pk:
+        raise ApplicationError("cannot_act_on_self")
+    if role == Role.ADMIN:
+        run_hooks("group.admin.check", user=target, group=group)
+    membership = lock_membership(group=group, user=target)
+    if membership.role == role:
+        return membership
+    before = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    if role == Role.ADMIN:
+        OwnerDutyAcknowledgement.objects.create(group=group, user=target, occasion="admin")
+    group_event(group=group, actor=actor, action=AuditAction.ROLE, origin=origin, target=target,
+                data={"from": before, "to": role})
+    announce_membership(group=group, user_id=target.pk, role=role)
+    return membership
+
+
+@transaction.atomic
+def group_transfer_offer(*, actor: User, group: Group, new_owner: User, origin: Origin) -> Group:
+    """Offer ownership to another member; it takes effect when they acknowledge the owner's duties."""
+    require_owner(group=group, actor=actor)
+    if new_owner.pk == actor.pk:
+        raise ApplicationError("cannot_act_on_self")
+    group = lock_group(group)
+    lock_membership(group=group, user=new_owner)
+    group.pending_owner = new_owner
+    group.save(update_fields=["pending_owner"])
+    group_event(group=group, actor=actor, action=AuditAction.TRANSFER, origin=origin, target=new_owner,
+                data={"stage": "offered"})
+    announce_membership(group=group, user_id=new_owner.pk, role=None, transfer_offered=True)
+    return group
+
+
+@transaction.atomic
+def group_transfer_accept(*, user: User, group: Group, acknowledge_duties: bool, origin: Origin) -> Group:
+    """Take over a group offered to you. Refused with ``duties_not_acknowledged`` unless acknowledged (G9a).
+
+    Side effects: roles swap (old owner becomes admin); acknowledgement row; audit + network log ``group.transfer``.
+    """
+    group = lock_group(group)
+    if group.pending_owner_id != user.pk:
+        raise ApplicationError("no_pending_transfer")
+    if not acknowledge_duties:
+        raise ApplicationError("duties_not_acknowledged")
+    old_owner = group.owner
+    new_membership = lock_membership(group=group, user=user)
+    Membership.objects.filter(group=group, user=old_owner).update(role=Role.ADMIN)
+    new_membership.role = Role.OWNER
+    new_membership.save(update_fields=["role"])
+    group.owner = user
+    group.pending_owner = None
+    group.save(update_fields=["owner", "pending_owner"])
+    OwnerDutyAcknowledgement.objects.create(group=group, user=user, occasion="transfer")
+    group_event(group=group, actor=user, action=AuditAction.TRANSFER, origin=origin, target=old_owner,
+                data={"stage": "accepted", "from": old_owner.pk, "to": user.pk})
+    announce_membership(group=group, user_id=user.pk, role=Role.OWNER)
+    announce_membership(group=group, user_id=old_owner.pk, role=Role.ADMIN)
+    return group
+
+
+@transaction.atomic
+def group_mute_all(*, actor: User, group: Group, muted: bool, origin: Origin) -> Group:
+    """Mute or unmute the whole group: only the owner and admins may then post."""
+    require_manager(group=group, actor=actor)
+    group = lock_group(group)
+    if group.all_muted == muted:
+        return group
+    group.all_muted = muted
+    group.save(update_fields=["all_muted"])
+    group_event(group=group, actor=actor, action=AuditAction.MUTE_ALL if muted else AuditAction.UNMUTE_ALL,
+                origin=origin)
+    broadcast_on_commit([group_channel_group(group.code)], {
+        "type": "group.status", "group": group.code, "status": group.status, "all_muted": muted,
+        "until": None, "reason": "",
+    })
+    announce_group(group)
+    return group
+
+
+@transaction.atomic
+def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin) -> Group:
+    """Close a group for good (its owner, or a platform measure). Its code stays reserved forever.
+
+    Side effects: audit + network log ``group.close``; live ``group_status`` to every member.
+    """
+    if actor is not None and not actor.is_staff:
+        require_owner(group=group, actor=actor)
+    group = lock_group(group)
+    if group.status == GroupStatus.CLOSED:
+        return group
+    group.status = GroupStatus.CLOSED
+    group.status_reason = reason[:200]
+    group.closed_at = timezone.now()
+    group.save(update_fields=["status", "status_reason", "closed_at"])
+    group_event(group=group, actor=actor, action=AuditAction.CLOSE, origin=origin, data={"reason": reason})
+    broadcast_on_commit([group_channel_group(group.code)], {
+        "type": "group.status", "group": group.code, "status": group.status, "all_muted": group.all_muted,
+        "until": None, "reason": reason,
+    })
+    return group
+
+
+def group_touch_count(*, group: Group, delta: int) -> None:
+    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + delta)

@@ -1,0 +1,11 @@
+"""Pages of the chat UI."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+
+@login_required
+def home(request):
+    return render(request, "groups/chat.html", {})
