@@ -25,6 +25,7 @@ from ._common import (
     group_event,
     lock_group,
     lock_membership,
+    require_manager,
     require_owner,
 )
 
