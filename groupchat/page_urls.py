@@ -1,13 +1,8 @@
-"""The web UI's pages (server-rendered templates; the chat itself is static/js/chat.js)."""
+"""The web UI's pages: each app owns its own page routes."""
 
-from django.urls import path
-
-from accounts import views as accounts
-from groups import views as groups
+from django.urls import include, path
 
 urlpatterns = [
-    path("", groups.home, name="home"),
-    path("login/", accounts.login_page, name="login"),
-    path("logout/", accounts.logout_page, name="logout"),
-    path("signup/", accounts.signup_page, name="signup"),
+    path("", include("accounts.page_urls")),
+    path("", include("groups.page_urls")),
 ]
