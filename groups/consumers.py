@@ -44,6 +44,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accept, then close with a code the client can read (a refused handshake is an opaque 403).
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         register_server_loop(asyncio.get_running_loop())

@@ -78,3 +78,13 @@ def api():
         return client
 
     return client_for
+
+
+@pytest.fixture
+def live_asgi(transactional_db):
+    """A real uvicorn serving the project on a free loopback port (see tests/live_server.py)."""
+    from .live_server import start_live_server
+
+    server = start_live_server()
+    yield server
+    server.stop()
