@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "auditlog",
     "django_celery_beat",
     "groupchat.core",
+    "groupchat.demo",
     "accounts",
     "groups",
     "moderation",
@@ -263,7 +264,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # --- groupchat policy (REGULATION.md §5; operators may change these within legal floors) ---------------------------
