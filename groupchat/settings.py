@@ -45,7 +45,7 @@ EMBEDDED_MODE = not SERVICES_MODE
 # --- secrets -------------------------------------------------------------------------------------------------------
 _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # DEV-ONLY
 # Field-encryption keys (Fernet, urlsafe base64, 32 bytes), newest first; older keys still decrypt (rotation).
-_DEV_FIELD_KEYS = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZHVjdGk="  # DEV-ONLY
+_DEV_FIELD_KEYS = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="  # DEV-ONLY (32 bytes: Fernet refuses other lengths)
 _DEV_HMAC_KEY = "dev-only-blind-index-key"  # DEV-ONLY
 
 SECRET_KEY = env("SECRET_KEY")

@@ -1,0 +1,60 @@
+"""The two modes and the production guard: settings come only from the environment."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROD_ENV = {
+    "GROUPCHAT_ENV": "production",
+    "SECRET_KEY": "k" * 20 + "-production-secret-for-the-deploy-check-0123456789",
+    "GROUPCHAT_FIELD_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "GROUPCHAT_HMAC_KEY": "another-secret-for-the-blind-index",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/groupchat",
+    "REDIS_URL": "redis://127.0.0.1:6379/5",
+    "ALLOWED_HOSTS": "chat.example.cn",
+}
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV and k != "CELERY_TASK_ALWAYS_EAGER"}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_refuses_to_start_without_secrets():
+    env = {k: v for k, v in PROD_ENV.items() if k not in ("SECRET_KEY", "GROUPCHAT_FIELD_KEYS")}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "refuses to start in production" in result.stderr
+    assert "SECRET_KEY" in result.stderr and "GROUPCHAT_FIELD_KEYS" in result.stderr
+
+
+def test_production_refuses_the_dev_secret_key():
+    result = _manage("check", env={**PROD_ENV, "SECRET_KEY": "short"})
+    assert result.returncode != 0 and "SECRET_KEY must be" in result.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_docker_compose_file_is_valid():
+    compose = shutil.which("docker-compose")
+    assert compose, "docker-compose (Debian package) is installed by .ci/services.sh"
+    result = subprocess.run([compose, "-f", "docker-compose.yml", "config", "-q"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_openapi_schema_is_served(client):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"/api/v1/groups/{code}/messages/" in response.content
