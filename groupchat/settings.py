@@ -166,12 +166,21 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- cache, channels, celery ---------------------------------------------------------------------------------------
+def _channel_hosts() -> list:
+    """One Redis URL, or Redis Sentinel: REDIS_SENTINELS="host1:26379,host2:26379" + REDIS_SENTINEL_MASTER."""
+    sentinels = env_list("REDIS_SENTINELS")
+    if sentinels:
+        return [{"master_name": env("REDIS_SENTINEL_MASTER", "mymaster"),
+                 "sentinels": [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in sentinels]}]
+    return [env("CHANNEL_REDIS_URL", REDIS_URL)]
+
+
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": env("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
-            "CONFIG": {"hosts": [env("CHANNEL_REDIS_URL", REDIS_URL)], "capacity": 1500, "expiry": 30},
+            "CONFIG": {"hosts": _channel_hosts(), "capacity": 1500, "expiry": 30},
         }
     }
 else:
@@ -179,6 +188,8 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
+if env_list("REDIS_SENTINELS"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"master_name": env("REDIS_SENTINEL_MASTER", "mymaster")}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
