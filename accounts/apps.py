@@ -9,9 +9,27 @@ class AccountsConfig(AppConfig):
         # Django's auth emits these for every login path (our pages, the API and the admin alike); listening here is
         # the one place that sees all of them, so the network log (G13b) misses none.
         from django.contrib.auth import signals
+        from django.db.models.signals import post_migrate
 
-        from . import services
+        from groupchat.core.hooks import register_hook
+
+        from . import gates, services
 
         signals.user_logged_in.connect(services.on_user_logged_in, dispatch_uid="accounts.login")
         signals.user_logged_out.connect(services.on_user_logged_out, dispatch_uid="accounts.logout")
         signals.user_login_failed.connect(services.on_user_login_failed, dispatch_uid="accounts.login_failed")
+
+        # Lower apps call these on their paths without importing accounts' policy (G6a, G5b, G7b).
+        register_hook("message.check", gates.message_check)
+        register_hook("group.create.check", gates.group_create_check)
+        register_hook("group.join.check", gates.group_join_check)
+        register_hook("group.admin.check", gates.group_admin_check)
+
+        # The staff role Groups exist after every migrate (and after a test flush).
+        post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="accounts.roles")
+
+
+def _ensure_roles(sender, **kwargs) -> None:
+    from .roles import roles_ensure
+
+    roles_ensure()

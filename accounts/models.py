@@ -1,7 +1,8 @@
-"""Accounts: the front-stage profile (free nickname) and what the back stage needs to know about a user.
+"""Accounts: the front-stage profile (free nickname), the back-stage identity vault, agreements and credit.
 
 Nothing here is shown to other users except ``nickname`` (and the role badges groups add). The real identity lives in
-the identity vault (a later issue) and never in this table.
+``IdentitySubmission`` (legal name and ID number encrypted, a keyed blind index for uniqueness) and never in the user
+table; screens show masked values, and every full reveal is an ``IdentityReveal`` row.
 """
 
 from __future__ import annotations
@@ -45,6 +46,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     verification_level = models.PositiveSmallIntegerField(
         choices=VerificationLevel.choices, default=VerificationLevel.NONE
     )
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised from the credit ledger (CreditEvent.score_after of the latest event) so the send path reads it
+    # with the verification level in one primary-key lookup.
+    credit_score = models.PositiveSmallIntegerField(default=80)
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -62,3 +67,218 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.nickname
+
+
+class AppendOnlyModel(models.Model):
+    """Ledger-style rows: written once, never changed or deleted by the application."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{type(self).__name__} rows are append-only")
+
+
+# --- L1: phone --------------------------------------------------------------------------------------------------------
+class PhoneCode(models.Model):
+    """A one-time code sent to a phone number; only its hash is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_codes")
+    phone = models.CharField(max_length=20)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"code for user {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+# --- L2/L3: the identity vault ----------------------------------------------------------------------------------------
+class IdentityConsent(models.Model):
+    """Separate consent (PIPL Art 29) to processing the ID number, with the purpose exactly as shown (Art 30)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_consents")
+    purpose_version = models.CharField(max_length=20)
+    purpose_text = models.TextField()
+    accepted_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"consent {self.purpose_version} by user {self.user_id}"
+
+
+class SubmissionKind(models.TextChoices):
+    PERSONAL = "personal", "L2 name + ID number"
+    NETWORK_ID = "network_id", "L2 national network ID"
+    ORGANISATION = "organisation", "L3 organisation"
+
+
+class SubmissionStatus(models.TextChoices):
+    PENDING = "pending", "waiting for review"
+    APPROVED = "approved", "approved"
+    REJECTED = "rejected", "rejected"
+    SUPERSEDED = "superseded", "superseded by a newer verification"
+
+
+class IdentitySubmission(models.Model):
+    """One verification attempt. Legal name and ID number only as ciphertext; masked copies for screens."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="identity_submissions")
+    kind = models.CharField(max_length=20, choices=SubmissionKind.choices)
+    level = models.PositiveSmallIntegerField(choices=VerificationLevel.choices)
+    status = models.CharField(max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING,
+                              db_index=True)
+    legal_name_enc = models.TextField(blank=True)
+    legal_name_masked = models.CharField(max_length=60, blank=True)
+    id_number_enc = models.TextField(blank=True)
+    id_number_masked = models.CharField(max_length=20, blank=True)
+    id_hmac = models.CharField(max_length=64, blank=True, db_index=True)  # blind index of the normalised number
+    org_name = models.CharField(max_length=100, blank=True)  # public registry data, not personal information
+    uscc = models.CharField(max_length=18, blank=True)
+    network_id_token = models.CharField(max_length=200, blank=True)
+    network_id_result = models.JSONField(default=dict, blank=True)
+    consent = models.ForeignKey(IdentityConsent, null=True, blank=True, on_delete=models.PROTECT)
+    provider = models.CharField(max_length=120, blank=True)
+    provider_ref = models.CharField(max_length=120, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reject_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "identity submission"
+        ordering = ["-submitted_at"]
+        permissions = [
+            ("review_identity", "Can approve or reject identity submissions"),
+            ("reveal_identity", "Can reveal full identity data (each reveal is recorded)"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.user} {self.kind} {self.status}"
+
+
+class IdentityReveal(AppendOnlyModel):
+    """Every attempt to see unmasked identity data: who, whose, when, why, and whether it was allowed."""
+
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    submission = models.ForeignKey(IdentitySubmission, on_delete=models.PROTECT, related_name="reveals")
+    reason = models.TextField(blank=True)
+    granted = models.BooleanField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "identity reveal record"
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} user {self.actor_id} -> user {self.subject_id} ({'granted' if self.granted else 'refused'})"
+
+
+# --- G5b: agreements -------------------------------------------------------------------------------------------------
+class AgreementKind(models.TextChoices):
+    SERVICE = "service", "service agreement"
+    CONVENTION = "convention", "platform convention"
+    RULES = "rules", "management rules"
+
+
+class Agreement(models.Model):
+    """One version of a published policy document. A material version must be accepted before posting again."""
+
+    kind = models.CharField(max_length=12, choices=AgreementKind.choices)
+    version = models.CharField(max_length=20)
+    title_zh = models.CharField(max_length=100)
+    title_en = models.CharField(max_length=100)
+    body_zh = models.TextField()
+    body_en = models.TextField()
+    material = models.BooleanField(default=True, help_text="users must accept this version before posting again")
+    published_at = models.DateTimeField(null=True, blank=True, help_text="empty = draft, not yet public")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="agreement_kind_version")]
+        ordering = ["kind", "-published_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.version}"
+
+    def title(self, language: str) -> str:
+        return self.title_en if (language or "").startswith("en") else self.title_zh
+
+    def body(self, language: str) -> str:
+        return self.body_en if (language or "").startswith("en") else self.body_zh
+
+
+class AgreementAcceptance(AppendOnlyModel):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agreement_acceptances")
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances")
+    accepted_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "agreement"], name="acceptance_once")]
+
+    def __str__(self) -> str:
+        return f"user {self.user_id} accepted {self.agreement_id}"
+
+
+# --- G7b/G11b: credit ------------------------------------------------------------------------------------------------
+class CreditSource(models.TextChoices):
+    MEASURE = "measure", "moderation measure"
+    COMPLAINT = "complaint", "upheld complaint"
+    APPEAL = "appeal", "appeal outcome"
+    RECOVERY = "recovery", "recovery over time"
+    MANUAL = "manual", "manual adjustment"
+
+
+class CreditEvent(AppendOnlyModel):
+    """The append-only credit ledger; ``User.credit_score`` is always the latest ``score_after``."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="credit_events")
+    delta = models.SmallIntegerField()
+    score_before = models.PositiveSmallIntegerField()
+    score_after = models.PositiveSmallIntegerField()
+    grade_before = models.CharField(max_length=1)
+    grade_after = models.CharField(max_length=1)
+    reason_code = models.CharField(max_length=40)
+    source = models.CharField(max_length=12, choices=CreditSource.choices)
+    operator = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(blank=True)
+    ref = models.CharField(max_length=60, blank=True, help_text="e.g. the measure or complaint id")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.delta:+d} {self.reason_code} (user {self.user_id})"
+
+
+class GradePermission(models.Model):
+    """What each credit grade allows (editable in the admin; settings give the fallback)."""
+
+    grade = models.CharField(max_length=1, unique=True)
+    groups_owned_max = models.PositiveIntegerField()
+    groups_created_per_day = models.PositiveIntegerField()
+    groups_joined_max = models.PositiveIntegerField()
+    admin_eligible = models.BooleanField()
+    max_owned_tier = models.CharField(max_length=20, blank=True, help_text="small / medium / large; empty = none")
+    message_rate = models.CharField(max_length=30, help_text='e.g. "20/10second"')
+
+    class Meta:
+        ordering = ["grade"]
+
+    def __str__(self) -> str:
+        return f"grade {self.grade}"

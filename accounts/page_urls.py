@@ -1,9 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import views, views_identity
 
 urlpatterns = [
     path("login/", views.login_page, name="login"),
     path("logout/", views.logout_page, name="logout"),
     path("signup/", views.signup_page, name="signup"),
+    path("me/identity/", views_identity.identity_page, name="identity"),
+    path("me/credit/", views_identity.credit_page, name="credit"),
+    path("agreements/", views_identity.agreements_page, name="agreements"),
+    path("rules/", views_identity.public_agreement_page, {"slug": "rules"}, name="public-rules"),
+    path("convention/", views_identity.public_agreement_page, {"slug": "convention"}, name="public-convention"),
+    path("agreement/", views_identity.public_agreement_page, {"slug": "agreement"}, name="public-agreement"),
 ]

@@ -79,3 +79,29 @@ def on_user_logged_out(sender, request, user, **kwargs) -> None:
 def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
     record("auth.login_failed", actor_id=None, origin=Origin.from_request(request) if request else None,
            data={"username": str(credentials.get("username", ""))[:40]})
+
+
+# The identity vault, agreements and credit live in their own modules; these are the entry points other code uses.
+from .agreements import agreement_publish, agreements_accept, agreements_accept_current  # noqa: E402
+from .credit import credit_change, credit_penalise, credit_recover_sweep  # noqa: E402
+from .identity import (  # noqa: E402
+    consent_give,
+    identity_approve,
+    identity_reencrypt,
+    identity_reject,
+    identity_reveal,
+    identity_submit_network_id,
+    identity_submit_organisation,
+    identity_submit_personal,
+    phone_code_send,
+    phone_verify,
+)
+from .roles import roles_ensure  # noqa: E402
+
+__all__ = [
+    "agreement_publish", "agreements_accept", "agreements_accept_current", "consent_give", "credit_change",
+    "credit_penalise", "credit_recover_sweep", "identity_approve", "identity_reencrypt", "identity_reject",
+    "identity_reveal", "identity_submit_network_id", "identity_submit_organisation", "identity_submit_personal",
+    "on_user_logged_in", "on_user_logged_out", "on_user_login_failed", "phone_code_send", "phone_verify",
+    "roles_ensure", "user_register", "user_update_profile",
+]

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
 from . import services
+
+
+def _safe_next(request) -> str:
+    """Where to go after logging in: the ``next`` parameter if it stays on this site, else the chat."""
+    target = request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                  require_https=request.is_secure()):
+        return target
+    return "/"
 
 
 @require_http_methods(["GET", "POST"])
@@ -20,10 +30,14 @@ def login_page(request):
                             password=request.POST.get("password", ""))
         if user is not None:
             login(request, user, backend="accounts.backends.UsernameOrPhoneBackend")
-            return redirect(request.GET.get("next") or "/")
+            return redirect(_safe_next(request))
         code = "locked_out" if getattr(request, "axes_locked_out", False) else "invalid_credentials"
         error = ApplicationError(code).detail()
-    return render(request, "accounts/login.html", {"error": error}, status=401 if error else 200)
+    elif request.user.is_authenticated:
+        return redirect(_safe_next(request))
+    return render(request, "accounts/login.html", {"error": error, "username": request.POST.get("username", ""),
+                                                   "next": request.GET.get("next", "")},
+                  status=401 if error else 200)
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,8 +54,9 @@ def signup_page(request):
             error = exc.detail()
         else:
             login(request, user, backend="accounts.backends.UsernameOrPhoneBackend")
-            return redirect("/")
-    return render(request, "accounts/signup.html", {"error": error}, status=400 if error else 200)
+            return redirect(_safe_next(request))
+    form = {k: request.POST.get(k, "") for k in ("username", "nickname", "phone")}
+    return render(request, "accounts/signup.html", {"error": error, "form": form}, status=400 if error else 200)
 
 
 def logout_page(request):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from accounts import apis as accounts
 from groups import apis as groups
+from groups import apis_tiers as tiers
 
 urlpatterns = [
     path("auth/register/", accounts.RegisterApi.as_view()),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("me/", accounts.MeApi.as_view()),
     path("groups/", groups.GroupListApi.as_view()),
     path("groups/search/", groups.GroupSearchApi.as_view()),
+    path("tiers/", tiers.TierListApi.as_view()),
+    path("applications/", tiers.MyApplicationsApi.as_view()),
     path("groups/<str:code>/", groups.GroupDetailApi.as_view()),
     path("groups/<str:code>/join/", groups.GroupJoinApi.as_view()),
     path("groups/<str:code>/leave/", groups.GroupLeaveApi.as_view()),
@@ -29,7 +32,25 @@ urlpatterns = [
     path("groups/<str:code>/requests/", groups.JoinRequestListApi.as_view()),
     path("groups/<str:code>/invitations/", groups.InvitationCreateApi.as_view()),
     path("groups/<str:code>/audit/", groups.GroupAuditApi.as_view()),
+    path("groups/<str:code>/tier/", tiers.GroupTierApi.as_view()),
     path("requests/<int:request_id>/decide/", groups.JoinRequestDecideApi.as_view()),
     path("invitations/<str:token>/accept/", groups.InvitationAcceptApi.as_view()),
     path("invitations/<str:token>/decline/", groups.InvitationDeclineApi.as_view()),
+]
+
+# Identity verification, agreements and credit (accounts, issue 4).
+from accounts import apis_identity as identity  # noqa: E402
+
+urlpatterns += [
+    path("me/identity/", identity.IdentityApi.as_view()),
+    path("me/identity/phone/code/", identity.PhoneCodeSendApi.as_view()),
+    path("me/identity/phone/verify/", identity.PhoneVerifyApi.as_view()),
+    path("me/identity/consent/", identity.ConsentApi.as_view()),
+    path("me/identity/personal/", identity.PersonalSubmitApi.as_view()),
+    path("me/identity/network-id/", identity.NetworkIdSubmitApi.as_view()),
+    path("me/identity/organisation/", identity.OrganisationSubmitApi.as_view()),
+    path("me/agreements/", identity.MyAgreementsApi.as_view()),
+    path("me/agreements/accept/", identity.AgreementAcceptApi.as_view()),
+    path("me/credit/", identity.CreditApi.as_view()),
+    path("agreements/", identity.AgreementListApi.as_view()),
 ]

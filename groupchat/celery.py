@@ -18,4 +18,6 @@ app.conf.beat_schedule = {
     "kernel-heartbeat": {"task": "groupchat.core.tasks.heartbeat", "schedule": 30.0},
     # Invitations and invite links expire after 7 days (REGULATION §5.9); expire them in bulk once an hour.
     "groups-expire-invitations": {"task": "groups.tasks.invitations_expire", "schedule": crontab(minute=7)},
+    # G7a: once a day, after midnight Beijing time when traffic is lowest, snapshot activity and re-tier groups.
+    "groups-tiers-sweep": {"task": "groups.tasks.tiers_sweep", "schedule": crontab(hour=3, minute=10)},
 }

@@ -285,5 +285,6 @@ GROUPCHAT = {
     "RESUME_BATCH": 200,
     "INVITE_TTL_DAYS": int(env("GROUPCHAT_INVITE_TTL_DAYS", "7")),
     "SEND_RATE": env("GROUPCHAT_SEND_RATE", "20/10second"),
-    "DEFAULT_MEMBER_CAP": 200,
+    # 30-day average messages per day: below the first is "quiet", from the second "busy" (G7a activity band).
+    "ACTIVITY_BANDS": (10, 200),
 }

@@ -8,7 +8,18 @@ from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
 from . import services
-from .models import Group, GroupAuditEvent, Membership, Message
+from .models import (
+    FilingRecord,
+    Group,
+    GroupApplication,
+    GroupAuditEvent,
+    GroupCategory,
+    Membership,
+    Message,
+    TierChange,
+    TierPolicy,
+)
+from .services import tiers
 
 
 class MembershipInline(admin.TabularInline):
@@ -67,6 +78,117 @@ class GroupAuditEventAdmin(admin.ModelAdmin):
     list_select_related = ("group", "actor", "target")
     search_fields = ("=group__code",)
     readonly_fields = [f.name for f in GroupAuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- tiered management (G7a, G8c) -----------------------------------------------------------------------------------
+
+
+class FilingAlertMixin:
+    """Every page of the tier system warns while the newest version of it has not been filed (G7a)."""
+
+    def changelist_view(self, request, extra_context=None):
+        unfiled = tiers.filing_unfiled()
+        if unfiled is not None:
+            self.message_user(
+                request,
+                f"The tiered management system changed (version {unfiled.version}: {unfiled.change_summary}) and "
+                "this version has not been filed with the authority. File it, then mark the filing record filed. "
+                f"/ 分级分类管理制度已变更（第{unfiled.version}版）但尚未备案。",
+                messages.WARNING,
+            )
+        return super().changelist_view(request, extra_context)
+
+
+class TierSystemAdmin(FilingAlertMixin, admin.ModelAdmin):
+    """Saving a tier or category makes a new, unfiled filing version."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        what = f"{obj._meta.verbose_name} {obj}: " + (", ".join(form.changed_data) if change else "added")
+        tiers.filing_version_create(actor=request.user, summary=what)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # groups refer to them; deactivate a category instead
+
+
+@admin.register(TierPolicy)
+class TierPolicyAdmin(TierSystemAdmin):
+    list_display = ("slug", "name_zh", "rank", "max_members", "owner_verification_level", "owner_min_grade",
+                    "requires_review", "screening_intensity")
+
+
+@admin.register(GroupCategory)
+class GroupCategoryAdmin(TierSystemAdmin):
+    list_display = ("slug", "name_zh", "name_en", "min_review_rank", "active", "order")
+
+
+@admin.register(FilingRecord)
+class FilingRecordAdmin(FilingAlertMixin, admin.ModelAdmin):
+    list_display = ("version", "created_at", "change_summary", "filed", "filed_at", "filing_number", "authority")
+    readonly_fields = ("version", "snapshot", "change_summary", "created_at", "created_by", "filed", "filed_at")
+    fields = (*readonly_fields, "filing_number", "authority")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if obj.filing_number and not obj.filed:
+            tiers.filing_mark_filed(actor=request.user, filing=obj, filing_number=obj.filing_number,
+                                    authority=obj.authority)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(GroupApplication)
+class GroupApplicationAdmin(admin.ModelAdmin):
+    """The review queue of groups (and upgrades) in reviewed tiers (G8c)."""
+
+    list_display = ("id", "created_at", "applicant", "tier", "is_upgrade", "group", "status", "decided_by")
+    list_filter = ("status", "tier", "is_upgrade")
+    readonly_fields = [f.name for f in GroupApplication._meta.fields]
+    actions = ["approve", "refuse"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _decide(self, request, queryset, approve: bool):
+        for application in queryset:
+            try:
+                tiers.application_decide(actor=request.user, application_id=application.pk, approve=approve,
+                                         reason="" if approve else "refused by platform review",
+                                         origin=Origin.from_request(request))
+            except ApplicationError as exc:
+                self.message_user(request, f"#{application.pk}: {exc.detail()}", messages.ERROR)
+
+    @admin.action(description="Approve: open the group / apply the upgrade")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description="Refuse")
+    def refuse(self, request, queryset):
+        self._decide(request, queryset, False)
+
+
+@admin.register(TierChange)
+class TierChangeAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "group", "from_tier", "to_tier", "reason")
+    list_filter = ("reason", "to_tier")
+    readonly_fields = [f.name for f in TierChange._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -14,7 +14,8 @@ from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
 from . import selectors, services
-from .models import JoinRequest, Membership
+from .apis_tiers import application_payload
+from .models import GroupApplication, JoinRequest, Membership
 from .payloads import group_payload, member_payload, messages_payload
 
 Free = inline_serializer("Object", fields={})  # responses documented by example in docs/protocol.md
@@ -52,9 +53,11 @@ class GroupListApi(APIView):
         announcement = serializers.CharField(required=False, allow_blank=True, default="")
         rules = serializers.CharField(required=False, allow_blank=True, default="")
         is_public = serializers.BooleanField(default=True)
+        tier = serializers.SlugField(required=False, allow_blank=True, default="")
         acknowledge_duties = serializers.BooleanField(default=False)
 
-    @extend_schema(summary="My groups, most recently active first, with unread counts", responses=Free)
+    @extend_schema(summary="My groups, most recently active first, with unread counts", responses=Free,
+                   operation_id="v1_groups_mine")
     def get(self, request):
         items = selectors.group_list_for_user(user=request.user)
         data = []
@@ -75,6 +78,9 @@ class GroupListApi(APIView):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         group = services.group_create(owner=request.user, origin=_origin(request), **data.validated_data)
+        if isinstance(group, GroupApplication):  # a reviewed tier or category: the platform decides first
+            return Response({"status": "pending_review", "application": application_payload(group)},
+                            status=status.HTTP_202_ACCEPTED)
         return Response(group_payload(group), status=status.HTTP_201_CREATED)
 
 
@@ -388,3 +394,16 @@ class GroupAuditApi(APIView):
              "target": e.target.nickname if e.target else None, "data": e.data, "created_at": e.created_at.isoformat()}
             for e in selectors.audit_list(group=group)
         ]})
+
+
+def _name_input_components(namespace: dict) -> None:
+    """Name each view's nested ``Input`` after its view in the OpenAPI schema (``GroupJoinInput``, ...).
+
+    Every view calls its request serializer ``Input``; without this the schema components collide.
+    """
+    for view in list(namespace.values()):
+        if isinstance(view, type) and issubclass(view, APIView) and "Input" in vars(view):
+            extend_schema_serializer(component_name=view.__name__.removesuffix("Api") + "Input")(view.Input)
+
+
+_name_input_components(globals())

@@ -33,3 +33,28 @@ register_error_codes(
         "target_not_member": (404, "That user is not a member of this group.", "该用户不是本群成员。"),
     }
 )
+
+# Tiered management (G7a, G8a, G8c)
+register_error_codes(
+    {
+        "owner_verification_level": (403, "This tier needs an owner verified at level L{need} (you are at L{have}).",
+                                     "该等级的群需要群主完成 L{need} 级实名认证（你当前为 L{have}）。"),
+        "tier_not_qualified": (403, "You do not qualify for this tier: {missing}.", "你不满足该等级群的条件：{missing}。"),
+        "tier_not_found": (404, "No such group tier.", "没有该群等级。"),
+        "tier_not_higher": (400, "Choose a higher tier than the group's current one.", "请选择高于当前等级的群等级。"),
+        "category_invalid": (400, "Choose one of the listed group categories.", "请选择列出的群类别之一。"),
+        "group_info_required": (409, "Groups of {threshold} or more members must have a category and rules; "
+                                "the owner must set them first.",
+                                "{threshold}人及以上的群必须设置类别和群规，请群主先完善群信息。"),
+        "groups_owned_limit": (409, "Your credit grade allows owning at most {limit} groups.",
+                               "你的信用等级最多可拥有 {limit} 个群。"),
+        "groups_created_limit": (429, "Your credit grade allows creating at most {limit} groups a day.",
+                                 "你的信用等级每天最多可创建 {limit} 个群。"),
+        "groups_joined_limit": (409, "Your credit grade allows joining at most {limit} groups.",
+                                "你的信用等级最多可加入 {limit} 个群。"),
+        "link_join_disabled": (403, "Groups of {limit} or more members cannot be joined by link; ask for an invitation.",
+                               "{limit}人及以上的群不能通过链接加入，请联系群管理员邀请。"),
+        "join_mode_not_allowed": (400, "This tier does not allow that join mode.", "该等级的群不允许此加群方式。"),
+        "application_not_pending": (409, "This application has already been decided.", "该申请已处理。"),
+    }
+)

@@ -53,6 +53,11 @@ class Group(models.Model):
     join_mode = models.CharField(max_length=10, choices=JoinMode.choices, default=JoinMode.APPROVAL)
     join_question = models.CharField(max_length=200, blank=True)
     is_public = models.BooleanField(default=True, help_text="findable by code and name")
+    tier = models.ForeignKey("TierPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="groups")
+    # Computed by the daily sweep (G7a): 30-day average messages per day and the bands derived from it and the size.
+    activity_avg = models.FloatField(default=0)
+    activity_band = models.CharField(max_length=10, default="quiet")
+    size_band = models.CharField(max_length=20, blank=True)
     member_cap = models.PositiveIntegerField(default=200)
     member_count = models.PositiveIntegerField(default=0)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_groups")
@@ -244,3 +249,145 @@ class OwnerDutyAcknowledgement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occasion} acknowledgement by {self.user_id}"
+
+
+# --- tiered management (REGULATION G7a, G8a, G8c; §5 items 1-4, 9) ---------------------------------------------------
+
+
+class ScreeningIntensity(models.TextChoices):
+    STANDARD = "standard", "standard"
+    ENHANCED = "enhanced", "enhanced (hold borderline items for review)"
+    STRICT = "strict", "strict (hold every flagged item; sample for review)"
+
+
+class TierPolicy(models.Model):
+    """One size tier and what it demands. Edited in the admin; every change makes a new filing version."""
+
+    slug = models.SlugField(max_length=20, unique=True)
+    name_zh = models.CharField(max_length=40)
+    name_en = models.CharField(max_length=40)
+    rank = models.PositiveSmallIntegerField(unique=True, help_text="1 = smallest")
+    max_members = models.PositiveIntegerField()
+    owner_verification_level = models.PositiveSmallIntegerField(default=1, help_text="1 phone, 2 identity, 3 org")
+    owner_min_grade = models.CharField(max_length=1, default="C", help_text="lowest credit grade (A-D) to own")
+    requires_review = models.BooleanField(default=False, help_text="the platform reviews the group before it opens")
+    join_modes = models.JSONField(default=list, help_text='allowed join modes, e.g. ["open", "approval"]')
+    link_join_max_members = models.PositiveIntegerField(default=200, help_text="invite links refused at this size")
+    approval_from_members = models.PositiveIntegerField(default=500, help_text="joining needs approval from here")
+    invitee_accept_above = models.PositiveIntegerField(default=40, help_text="invitees must accept above this size")
+    info_required_from_members = models.PositiveIntegerField(default=100, help_text="category + rules mandatory")
+    screening_intensity = models.CharField(max_length=10, choices=ScreeningIntensity.choices,
+                                           default=ScreeningIntensity.STANDARD)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name_plural = "tier policies"
+
+    def __str__(self) -> str:
+        return f"{self.slug} (≤{self.max_members})"
+
+    def name(self, language: str) -> str:
+        return self.name_en if language.startswith("en") else self.name_zh
+
+
+class GroupCategory(models.Model):
+    """The nature of a group (G7a classification). A category may demand a higher tier of review."""
+
+    slug = models.SlugField(max_length=30, unique=True)
+    name_zh = models.CharField(max_length=40)
+    name_en = models.CharField(max_length=40)
+    min_review_rank = models.PositiveSmallIntegerField(
+        default=0, help_text="groups of this category at or above this tier rank are reviewed (0 = tier decides)")
+    active = models.BooleanField(default=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name_plural = "group categories"
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def name(self, language: str) -> str:
+        return self.name_en if language.startswith("en") else self.name_zh
+
+
+class TierChange(models.Model):
+    """Every change of a group's tier, with its reason; shown to the owner."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="tier_changes")
+    from_tier = models.ForeignKey(TierPolicy, null=True, on_delete=models.PROTECT, related_name="+")
+    to_tier = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=20)  # create | upgrade | review | size | policy
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["group", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}: {self.from_tier_id} -> {self.to_tier_id} ({self.reason})"
+
+
+class GroupActivityDay(models.Model):
+    """The group's ``last_seq`` at each daily sweep: activity = seq growth over 30 days, without scanning messages."""
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last_seq = models.BigIntegerField()
+    member_count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["group", "day"], name="activity_day_unique")]
+        indexes = [models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.group_id}@{self.day}"
+
+
+class ApplicationStatus(models.TextChoices):
+    PENDING = "pending", "pending review"
+    APPROVED = "approved", "approved"
+    REFUSED = "refused", "refused"
+
+
+class GroupApplication(models.Model):
+    """A group (or a tier upgrade) waiting for platform review before it opens (G8c)."""
+
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    tier = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="applications",
+                              help_text="the group to upgrade, or the group created on approval")
+    is_upgrade = models.BooleanField(default=False)
+    data = models.JSONField(default=dict, blank=True, help_text="name, category, join mode, texts of a new group")
+    status = models.CharField(max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=400, blank=True)
+
+    def __str__(self) -> str:
+        return f"application {self.pk} ({self.status})"
+
+
+class FilingRecord(models.Model):
+    """A version of the tiered management system (G7a): tiers, categories and caps as filed with the CAC."""
+
+    version = models.PositiveIntegerField(unique=True)
+    snapshot = models.JSONField()
+    change_summary = models.CharField(max_length=400, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    filed = models.BooleanField(default=False)
+    filed_at = models.DateTimeField(null=True, blank=True)
+    filing_number = models.CharField(max_length=80, blank=True, help_text="the authority's acknowledgement number")
+    authority = models.CharField(max_length=80, blank=True, default="省级网信办")
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"filing v{self.version} ({'filed' if self.filed else 'NOT FILED'})"

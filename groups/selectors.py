@@ -24,7 +24,7 @@ def group_get(*, code: str) -> Group:
     if not is_well_formed(code):
         raise ApplicationError("group_not_found")
     try:
-        return Group.objects.select_related("owner").get(code=code)
+        return Group.objects.select_related("owner", "tier").get(code=code)
     except Group.DoesNotExist as exc:
         raise ApplicationError("group_not_found") from exc
 
@@ -63,7 +63,7 @@ class GroupListItem:
 def group_list_for_user(*, user: User) -> list[GroupListItem]:
     """The user's groups, most recently active first, with unread counts and the last message (2 queries)."""
     memberships = list(
-        Membership.objects.filter(user=user).select_related("group").order_by("-group__last_message_at", "-joined_at")
+        Membership.objects.filter(user=user).select_related("group__owner", "group__tier").order_by("-group__last_message_at", "-joined_at")
     )
     last_by_group = {}
     if memberships:
@@ -132,7 +132,7 @@ def group_search(*, query: str, limit: int = 20) -> list[Group]:
     query = (query or "").strip()
     if not query:
         return []
-    qs = Group.objects.filter(is_public=True).exclude(status="closed")
+    qs = Group.objects.filter(is_public=True).exclude(status="closed").select_related("owner", "tier")
     if query.isdigit() and len(query) == 10:
         return list(qs.filter(code=query)[:1])
     return list(qs.filter(name__icontains=query).order_by("-member_count")[:limit])

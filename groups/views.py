@@ -1,11 +1,79 @@
-"""Pages of the chat UI."""
+"""Pages of the chat UI: server-rendered shells; the live parts talk to /api/v1/ and the one socket at /ws/."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from groupchat.core.errors import ApplicationError
+
+from . import selectors
+from .models import Invitation
+
+# The owner's duties (REGULATION G9a), shown when creating a group and when accepting an ownership transfer.
+OWNER_DUTIES_VERSION = "2017-1"
+
+
+def _group_or_404(code: str):
+    try:
+        return selectors.group_get(code=code)
+    except ApplicationError as exc:
+        raise Http404(exc.detail()) from exc
 
 
 @login_required
+@require_GET
 def home(request):
-    return render(request, "groups/chat.html", {})
+    """The chat: group list, message pane, composer, member list (all filled live by static/js/chat.js)."""
+    return render(request, "groups/chat.html", {"open_code": request.GET.get("g", "")})
+
+
+@require_GET
+def group_info(request, code: str):
+    """The public group info page (G8b): works without logging in."""
+    group = _group_or_404(code)
+    managers = [m for m in selectors.member_list(group=group) if m.role != "member"]
+    membership = None
+    if request.user.is_authenticated:
+        membership = selectors.membership_get(user=request.user, group=group)
+    return render(request, "groups/info.html", {
+        "group": group, "managers": managers, "membership": membership,
+        "pending_owner_is_me": request.user.is_authenticated and group.pending_owner_id == request.user.pk,
+    })
+
+
+@login_required
+@require_GET
+def group_manage(request, code: str):
+    group = _group_or_404(code)
+    membership = selectors.membership_get(user=request.user, group=group)
+    return render(request, "groups/manage.html", {"group": group, "membership": membership})
+
+
+@login_required
+@require_GET
+def group_find(request):
+    return render(request, "groups/find.html", {"q": request.GET.get("q", "")})
+
+
+@login_required
+@require_GET
+def group_create(request):
+    return render(request, "groups/create.html", {})
+
+
+@login_required
+@require_GET
+def invitation(request, token: str):
+    invite = Invitation.objects.select_related("group", "inviter").filter(token=token).first()
+    return render(request, "groups/invite.html", {"invite": invite, "token": token})
+
+
+@require_GET
+def report(request):
+    """Placeholder until the complaints app has its intake form: says what will happen and where else to go."""
+    target = request.GET.get("target", "")
+    kind, _, ident = target.partition(":")
+    return render(request, "groups/report.html", {"target": target, "kind": kind, "ident": ident})

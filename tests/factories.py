@@ -23,6 +23,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+            # Users start with the current agreements accepted (G5b gating is tested in tests/accounts).
+            from accounts.services import agreements_accept_current
+
+            agreements_accept_current(user=obj)
 
 
 def make_group(owner, **kwargs):

@@ -26,7 +26,8 @@ def group_event(*, group: Group, actor: User | None, action: AuditAction, origin
 
 def lock_group(group: Group) -> Group:
     """Re-read the group under a row lock: caps, seq and status are checked against this copy."""
-    return Group.objects.select_for_update().select_related("owner").get(pk=group.pk)
+    # of=("self",): lock only the group row (the nullable tier join cannot be locked on PostgreSQL).
+    return Group.objects.select_for_update(of=("self",)).select_related("owner", "tier").get(pk=group.pk)
 
 
 def lock_membership(*, group: Group, user: User) -> Membership:

@@ -6,7 +6,6 @@ memberships (changed only under the group's row lock); a code, once issued, is n
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -14,11 +13,24 @@ from django.utils import timezone
 from accounts.models import User
 from groupchat.core.broadcast import broadcast_on_commit, group_channel_group
 from groupchat.core.errors import ApplicationError
+from groupchat.core.events import record
 from groupchat.core.hooks import run_hooks
 from groupchat.core.origin import Origin
 
 from ..codes import group_code_issue
-from ..models import AuditAction, Group, GroupStatus, JoinMode, Membership, OwnerDutyAcknowledgement, Role
+from ..models import (
+    AuditAction,
+    Group,
+    GroupApplication,
+    GroupStatus,
+    JoinMode,
+    Membership,
+    OwnerDutyAcknowledgement,
+    Role,
+    TierChange,
+    TierPolicy,
+)
+from . import tiers
 from ._common import (
     announce_group,
     announce_membership,
@@ -42,29 +54,53 @@ def _clean_name(name: str) -> str:
 @transaction.atomic
 def group_create(*, owner: User, name: str, category: str = "", join_mode: str = JoinMode.APPROVAL,
                  join_question: str = "", announcement: str = "", rules: str = "", is_public: bool = True,
-                 acknowledge_duties: bool, origin: Origin) -> Group:
-    """Create a group with a fresh public code; the creator becomes its owner.
+                 tier: str = "", acknowledge_duties: bool, origin: Origin) -> Group | GroupApplication:
+    """Create a group of ``tier`` (default: the smallest) with a fresh public code; the creator becomes its owner.
 
-    Side effects: owner membership; duty acknowledgement (G9a); audit event + network log ``group.create``.
-    Hooks: ``group.create.check`` (later issues: verification level, credit, tier caps) may refuse.
+    Checks, in order: duties acknowledged (G9a); name; category and join mode allowed for the tier; the owner's caps by
+    credit grade (G8a, under a lock on the owner's row); the owner's qualification for the tier (G8c:
+    ``owner_verification_level``, ``credit_insufficient``); ``group.create.check`` hooks. A tier or category that
+    needs platform review returns a pending ``GroupApplication`` instead of a group.
+    Side effects: owner membership; duty acknowledgement; audit event + network log ``group.create``; tier record.
     """
     if not acknowledge_duties:
         raise ApplicationError("duties_not_acknowledged")
     name = _clean_name(name)
     if join_mode not in JoinMode.values:
         raise ApplicationError("bad_request")
+    tier_policy = tiers.tier_get(slug=tier)
+    category_row = tiers.category_check(slug=category)
+    tiers.join_mode_check(tier=tier_policy, join_mode=join_mode)
+    grade = tiers.user_create_caps_check(user=owner)
+    tiers.owner_qualify(user=owner, tier=tier_policy, grade=grade)
     run_hooks("group.create.check", user=owner, name=name, category=category)
-    group = Group.objects.create(
-        code=group_code_issue(), name=name, category=category[:40], join_mode=join_mode,
-        join_question=join_question[:200], announcement=announcement, rules=rules, is_public=is_public,
-        owner=owner, member_count=1, member_cap=settings.GROUPCHAT["DEFAULT_MEMBER_CAP"],
-    )
+    fields = {"name": name, "category": category, "join_mode": join_mode, "join_question": join_question[:200],
+              "announcement": announcement, "rules": rules, "is_public": is_public}
+    if tiers.needs_review(tier=tier_policy, category=category_row):
+        application = GroupApplication.objects.create(applicant=owner, tier=tier_policy, data=fields)
+        record("group.application", actor_id=owner.pk, origin=origin,
+               data={"application": application.pk, "tier": tier_policy.slug, "name": name})
+        return application
+    return _group_insert(owner=owner, tier=tier_policy, fields=fields, origin=origin)
+
+
+def _group_insert(*, owner: User, tier: TierPolicy, fields: dict, origin: Origin) -> Group:
+    group = Group.objects.create(code=group_code_issue(), owner=owner, member_count=1, tier=tier,
+                                 member_cap=tier.max_members, **fields)
     Membership.objects.create(group=group, user=owner, role=Role.OWNER, rules_accepted_at=timezone.now())
     OwnerDutyAcknowledgement.objects.create(group=group, user=owner, occasion="create")
     group_event(group=group, actor=owner, action=AuditAction.CREATE, origin=origin,
-                data={"name": name, "category": category, "join_mode": join_mode})
+                data={"name": group.name, "category": group.category, "join_mode": group.join_mode,
+                      "tier": tier.slug})
+    TierChange.objects.create(group=group, from_tier=None, to_tier=tier, reason="create")
     announce_membership(group=group, user_id=owner.pk, role=Role.OWNER)
     return group
+
+
+def group_open_reviewed(*, application: GroupApplication, origin: Origin) -> Group:
+    """Open the group of an approved application (the reviewer's decision is the last check)."""
+    return _group_insert(owner=application.applicant, tier=application.tier, fields=dict(application.data),
+                         origin=origin)
 
 
 @transaction.atomic
@@ -84,11 +120,13 @@ def group_update(*, actor: User, group: Group, origin: Origin, name=_UNSET, anno
     if rules is not _UNSET:
         changed["rules"] = group.rules = str(rules)[:8000]
     if category is not _UNSET:
+        tiers.category_check(slug=str(category))
         changed["category"] = group.category = str(category)[:40]
     settings_changed: dict[str, object] = {}
     if join_mode is not _UNSET:
         if join_mode not in JoinMode.values:
             raise ApplicationError("bad_request")
+        tiers.join_mode_check(tier=group.tier, join_mode=join_mode)
         settings_changed["join_mode"] = group.join_mode = join_mode
     if join_question is not _UNSET:
         settings_changed["join_question"] = group.join_question = str(join_question)[:200]
@@ -96,6 +134,9 @@ def group_update(*, actor: User, group: Group, origin: Origin, name=_UNSET, anno
         settings_changed["is_public"] = group.is_public = bool(is_public)
     if not changed and not settings_changed:
         return group
+    threshold = group.tier.info_required_from_members if group.tier else None
+    if threshold and group.member_count >= threshold and not (group.category and group.rules.strip()):
+        raise ApplicationError("group_info_required", params={"threshold": threshold})
     if changed:
         run_hooks("group.text.check", user=actor, group=group, fields=changed)
     group.save(update_fields=[*changed, *settings_changed])

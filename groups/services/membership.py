@@ -34,6 +34,7 @@ from ..models import (
     RequestStatus,
     Role,
 )
+from . import tiers
 from ._common import (
     announce_membership,
     group_event,
@@ -57,6 +58,8 @@ def _add_member(*, group: Group, user: User, origin: Origin, invited_by: User | 
         raise ApplicationError("banned_from_group")
     if group.member_count >= group.member_cap:
         raise ApplicationError("group_full")
+    tiers.join_policy_check(group=group, via=via)
+    tiers.user_join_cap_check(user=user)
     run_hooks("group.join.check", user=user, group=group)
     membership = Membership.objects.create(group=group, user=user, role=Role.MEMBER, invited_by=invited_by)
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)

@@ -141,7 +141,8 @@ def message_remove(*, actor: User, group: Group, message_id: int, reason: str = 
         actor_membership = require_manager(group=group, actor=actor)
         sender_role = Membership.objects.filter(group=group, user_id=message.sender_id).values_list(
             "role", flat=True).first()
-        if actor_membership.role == Role.ADMIN and sender_role == Role.OWNER:
+        # Owners delete anyone's message; admins only plain members' (and former members'), as for every tool.
+        if actor_membership.role == Role.ADMIN and sender_role in (Role.OWNER, Role.ADMIN):
             raise ApplicationError("cannot_act_on_peer")
     if message.removed_at is not None:
         return message

@@ -6,18 +6,22 @@ Idempotent: a second run changes nothing and prints the logins again. DEV-ONLY p
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group as RoleGroup
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.test.utils import override_settings
+from django.utils import timezone
 
+from accounts.agreements import agreements_accept_current
 from accounts.models import User, VerificationLevel
+from groupchat.core.events import record_many
+from groupchat.core.models import LogEntry
 from groupchat.core.origin import Origin
 from groups import services
-from groups.models import Group, Membership, Role
+from groups.models import Group, GroupApplication, Membership, Message, Role
+from groups.services import tiers as tier_services
 
 DEMO_PASSWORD = "demo-pass-2026"  # DEV-ONLY: demo data for the embedded mode
 ORIGIN = Origin(ip="127.0.0.1", port=0, user_agent="seed_demo")
@@ -28,17 +32,17 @@ PEOPLE = [
     ("moderator", "审核员小周", "moderator", False),
     ("reviewer", "身份审核员", "identity reviewer", False),
     ("compliance", "合规专员", "compliance officer", False),
-    ("laowang", "老王", "", False),
+    ("laowang", "老王", "", False),  # credit grade A: may own a large group
     ("alice", "Alice", "", False),
     ("bob", "Bob", "", False),
     ("xiaomei", "小美", "", False),
 ]
 
 GROUPS = [
-    # name, category, join mode, member target, cap, rules
-    ("周末爬山小分队", "兴趣爱好", "open", 12, 200, "文明发言，不发广告。"),
-    ("前端技术交流", "工作学习", "approval", 260, 500, "只讨论技术话题；禁止刷屏和广告；遵守《平台公约》。"),
-    ("城市新闻讨论", "公共事务与新闻", "question", 650, 2000, "发布消息须注明来源；不得传播谣言；遵守国家法律法规。"),
+    # name, category, join mode, member target, tier, rules
+    ("周末爬山小分队", "interest", "open", 12, "small", "文明发言，不发广告。"),
+    ("前端技术交流", "work-study", "approval", 260, "medium", "只讨论技术话题；禁止刷屏和广告；遵守《平台公约》。"),
+    ("城市新闻讨论", "public-affairs", "question", 650, "large", "发布消息须注明来源；不得传播谣言；遵守国家法律法规。"),
 ]
 
 LINES = [
@@ -52,8 +56,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not User.objects.filter(username="admin").exists():
-            # The demo conversation is written through the real send path, faster than a person may type.
-            with transaction.atomic(), override_settings(GROUPCHAT={**settings.GROUPCHAT, "SEND_RATE": "10000/second"}):
+            with transaction.atomic():
                 self._seed()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
@@ -71,6 +74,9 @@ class Command(BaseCommand):
             )
             if role:
                 user.groups.add(RoleGroup.objects.get(name=role))
+            if username == "laowang":
+                User.objects.filter(pk=user.pk).update(credit_score=95)
+            agreements_accept_current(user=user, origin=ORIGIN)
             people[username] = user
         # Crowd members for the larger tiers: one password hash shared, inserted in bulk.
         hashed = make_password(DEMO_PASSWORD)
@@ -82,12 +88,14 @@ class Command(BaseCommand):
         rng = random.Random(2017)
         owner = people["laowang"]
         regulars = [people["alice"], people["bob"], people["xiaomei"]]
-        for name, category, mode, target, cap, rules in GROUPS:
-            group = services.group_create(owner=owner, name=name, category=category, join_mode=mode,
+        for name, category, mode, target, tier, rules in GROUPS:
+            group = services.group_create(owner=owner, name=name, category=category, join_mode=mode, tier=tier,
                                           join_question="你为什么想加入？" if mode == "question" else "",
                                           announcement=f"欢迎来到「{name}」！", rules=rules,
                                           acknowledge_duties=True, origin=ORIGIN)
-            Group.objects.filter(pk=group.pk).update(member_cap=cap)
+            if isinstance(group, GroupApplication):  # a reviewed tier: the platform approves it
+                group = tier_services.application_decide(actor=people["moderator"], application_id=group.pk,
+                                                         approve=True, reason="demo", origin=ORIGIN).group
             extra = crowd[: max(0, target - 1 - len(regulars))]
             Membership.objects.bulk_create(
                 [Membership(group=group, user=u, role=Role.MEMBER) for u in regulars + extra]
@@ -98,9 +106,23 @@ class Command(BaseCommand):
             services.member_set_role(actor=owner, group=group, target=people["alice"], role=Role.ADMIN,
                                      origin=ORIGIN)
             speakers = [owner, *regulars]
-            for n in range(30):
-                services.message_send(sender=rng.choice(speakers), group_code=group.code, body=rng.choice(LINES),
-                                      client_id=f"seed-{group.code}-{n}", origin=ORIGIN)
+            self._conversation(group, speakers, rng)
+
+    def _conversation(self, group: Group, speakers: list, rng: random.Random) -> None:
+        """Thirty messages spread over the last two days, with their network-log rows (history, not live traffic)."""
+        start = timezone.now() - timedelta(days=2)
+        messages, log = [], []
+        for seq in range(1, 31):
+            sender = rng.choice(speakers)
+            at = start + timedelta(minutes=seq * 90 + rng.randint(0, 60))
+            messages.append(Message(group=group, seq=seq, sender=sender, client_id=f"seed-{group.code}-{seq}",
+                                    body=rng.choice(LINES), created_at=at))
+            log.append(LogEntry(created_at=at, kind="message.sent", actor_id=sender.pk, group_code=group.code,
+                                ip=ORIGIN.ip, port=ORIGIN.port, user_agent=ORIGIN.user_agent,
+                                data={"seq": seq, "type": "text"}))
+        Message.objects.bulk_create(messages)
+        record_many(log)
+        Group.objects.filter(pk=group.pk).update(last_seq=30, last_message_at=messages[-1].created_at)
 
     def _print_logins(self) -> None:
         self.stdout.write("")
@@ -110,4 +132,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} {nickname:<8} {what}")
         self.stdout.write("  demo000..demo699 crowd members")
         for group in Group.objects.order_by("pk")[:10]:
-            self.stdout.write(f"  group {group.code}  {group.name}  ({group.member_count} members)")
+            tier = group.tier.slug if group.tier else "-"
+            self.stdout.write(f"  group {group.code}  {group.name}  ({tier}, {group.member_count} members)")

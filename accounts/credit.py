@@ -1,0 +1,103 @@
+"""User credit (G7b, G11b): score 0-100 (start 80), grades A-D, an append-only ledger and a recovery sweep.
+
+Invariants: ``User.credit_score`` changes only here, under a row lock, together with its ``CreditEvent`` (so the
+latest event's ``score_after`` always equals the score); a grade change reaches the user's open sockets after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from groupchat.core.broadcast import broadcast_on_commit, user_channel_group
+from groupchat.core.errors import ApplicationError
+from groupchat.core.events import record
+from groupchat.core.origin import Origin
+
+from .conf import conf
+from .models import CreditEvent, CreditSource, User
+from .selectors import grade_for
+
+GRADE_TEXT = {
+    "zh-hans": "你的信用等级已由 {before} 变为 {after}（当前 {score} 分）。详情见“我的信用”。",
+    "en": "Your credit grade changed from {before} to {after} (score {score}). See My credit for details.",
+}
+
+
+@transaction.atomic
+def credit_change(*, user: User, delta: int, reason_code: str, source: str, operator: User | None = None,
+                  reason: str = "", ref: str = "", origin: Origin | None = None, at: datetime | None = None
+                  ) -> CreditEvent:
+    """Move ``user``'s score by ``delta`` (clamped to 0-100) and append the ledger event.
+
+    ``source`` is one of CreditSource; ``manual`` needs an operator and a reason. Side effects: network log
+    ``credit.change``; on a grade change a live ``user.notice`` (warning) to the user's sockets after commit.
+    """
+    if source not in CreditSource.values:
+        raise ApplicationError("invalid_credit_source")
+    if source == CreditSource.MANUAL and (operator is None or not reason.strip()):
+        raise ApplicationError("bad_request")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    before = locked.credit_score
+    after = max(0, min(100, before + int(delta)))
+    grade_before, grade_after = grade_for(before), grade_for(after)
+    event = CreditEvent.objects.create(
+        user=locked, delta=after - before, score_before=before, score_after=after, grade_before=grade_before,
+        grade_after=grade_after, reason_code=reason_code[:40], source=source, operator=operator,
+        reason=reason[:2000], ref=str(ref)[:60], created_at=at or timezone.now(),
+    )
+    if after != before:
+        locked.credit_score = after
+        locked.save(update_fields=["credit_score"])
+        user.credit_score = after
+    record("credit.change", actor_id=operator.pk if operator else None, origin=origin, target_id=locked.pk,
+           data={"delta": after - before, "score": after, "grade": grade_after, "reason": reason_code,
+                 "source": source, "ref": str(ref)[:60]})
+    if grade_after != grade_before:
+        text = GRADE_TEXT["en" if locked.language.startswith("en") else "zh-hans"].format(
+            before=grade_before, after=grade_after, score=after)
+        broadcast_on_commit([user_channel_group(locked.pk)], {"type": "user.notice", "level": "warning", "text": text})
+    return event
+
+
+def credit_penalise(*, user: User, severity: str, reason_code: str, source: str = CreditSource.MEASURE,
+                    operator: User | None = None, reason: str = "", ref: str = "") -> CreditEvent:
+    """A confirmed violation moves the score by the fixed rule ``CREDIT_PENALTIES[severity]``."""
+    penalties = conf("CREDIT_PENALTIES")
+    if severity not in penalties:
+        raise ApplicationError("bad_request")
+    return credit_change(user=user, delta=penalties[severity], reason_code=reason_code, source=source,
+                         operator=operator, reason=reason, ref=ref)
+
+
+def credit_recover_sweep(*, now: datetime | None = None) -> int:
+    """Give back ``CREDIT_RECOVERY_POINTS`` to each user below the start score for whom a full recovery period has
+    passed since their last violation, last recovery or sign-up. Idempotent: a second run in the same period finds
+    the recovery it just wrote and does nothing. Returns the number of users recovered."""
+    now = now or timezone.now()
+    start = conf("CREDIT_START")
+    period = timedelta(days=conf("CREDIT_RECOVERY_DAYS"))
+    points = conf("CREDIT_RECOVERY_POINTS")
+    recovered = 0
+    candidates = (User.objects.filter(credit_score__lt=start)
+                  .annotate(anchor=Max("credit_events__created_at",
+                                       filter=Q(credit_events__delta__lt=0)
+                                       | Q(credit_events__source=CreditSource.RECOVERY)))
+                  .values_list("pk", "anchor", "date_joined"))
+    for pk, anchor, joined in candidates.iterator(chunk_size=500):
+        if (anchor or joined) > now - period:
+            continue
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=pk)
+            # Re-check under the lock: a concurrent sweep or a new violation may have moved the anchor.
+            last = (CreditEvent.objects.filter(user=user).filter(Q(delta__lt=0) | Q(source=CreditSource.RECOVERY))
+                    .aggregate(at=Max("created_at"))["at"])
+            if user.credit_score >= start or (last or user.date_joined) > now - period:
+                continue
+            credit_change(user=user, delta=min(points, start - user.credit_score), reason_code="recovery",
+                          source=CreditSource.RECOVERY, reason=f"{period.days} days without violations", at=now)
+            recovered += 1
+    return recovered

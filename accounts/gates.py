@@ -1,0 +1,62 @@
+"""What accounts lends the send / create / join / admin paths through start-up hooks (registered in apps.py).
+
+Each check reads fresh state (verification level and credit score in one primary-key lookup; pending agreements in
+one query): a socket's ``scope["user"]`` was loaded at connect and may be stale after the user verifies elsewhere.
+"""
+
+from __future__ import annotations
+
+from groupchat.core import ratelimit
+from groupchat.core.errors import ApplicationError
+
+from .agreements import agreement_check
+from .conf import conf
+from .models import User
+from .selectors import grade_for, grade_permissions_for_grade
+
+
+def _fresh(user: User) -> tuple[int, int]:
+    row = User.objects.filter(pk=user.pk).values_list("verification_level", "credit_score").first()
+    if row is None:
+        raise ApplicationError("not_authenticated")
+    return row
+
+
+def _require_verified(level: int) -> None:
+    if level < conf("POST_LEVEL"):
+        raise ApplicationError("realname_required", extra={"url": "/me/identity/"})
+
+
+def message_check(*, user: User, **_) -> None:
+    """G6a + G5b + G7b on the send path: verified, current agreements accepted, grade message rate."""
+    level, score = _fresh(user)
+    _require_verified(level)
+    agreement_check(user)
+    perms = grade_permissions_for_grade(grade_for(score), score=score)
+    if perms.message_rate and not ratelimit.hit(perms.message_rate, "send-grade", str(user.pk)):
+        raise ApplicationError("rate_limited")
+
+
+def group_create_check(*, user: User, **_) -> None:
+    """Creating a group: verified, agreements accepted, and a grade that may create groups at all (grade D may not).
+    The per-day and owned caps of the grade are counted by groups (G8a) inside its create transaction."""
+    level, score = _fresh(user)
+    _require_verified(level)
+    agreement_check(user)
+    perms = grade_permissions_for_grade(grade_for(score), score=score)
+    if perms.groups_created_per_day <= 0 or not perms.max_owned_tier:
+        raise ApplicationError("credit_insufficient", extra={"grade": perms.grade})
+
+
+def group_join_check(*, user: User, **_) -> None:
+    level, _score = _fresh(user)
+    _require_verified(level)
+    agreement_check(user)
+
+
+def group_admin_check(*, user: User, **_) -> None:
+    """Only grades whose table row says admin-eligible may be appointed admin (the target's grade counts)."""
+    _level, score = _fresh(user)
+    perms = grade_permissions_for_grade(grade_for(score), score=score)
+    if not perms.admin_eligible:
+        raise ApplicationError("credit_insufficient", extra={"grade": perms.grade})

@@ -1,0 +1,120 @@
+"""Reads for accounts; other apps use ``grade_permissions_for`` and ``user_gate_state`` (never the tables directly)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from .conf import conf
+from .models import (
+    Agreement,
+    AgreementAcceptance,
+    CreditEvent,
+    GradePermission,
+    IdentitySubmission,
+    SubmissionStatus,
+    User,
+)
+
+
+def grade_for(score: int) -> str:
+    for grade, floor in conf("CREDIT_GRADES"):
+        if score >= floor:
+            return grade
+    return conf("CREDIT_GRADES")[-1][0]
+
+
+@dataclass(frozen=True)
+class GradePermissions:
+    grade: str
+    score: int
+    groups_owned_max: int
+    groups_created_per_day: int
+    groups_joined_max: int
+    admin_eligible: bool
+    max_owned_tier: str  # "small" / "medium" / "large"; "" = may own no group
+    message_rate: str  # the ``limits`` syntax, e.g. "20/10second"
+
+
+_FIELDS = ("groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible", "max_owned_tier",
+           "message_rate")
+
+
+def grade_permissions_for_grade(grade: str, *, score: int = -1) -> GradePermissions:
+    row = GradePermission.objects.filter(grade=grade).values(*_FIELDS).first()
+    values = row or conf("GRADE_PERMISSIONS")[grade]
+    return GradePermissions(grade=grade, score=score, **{name: values[name] for name in _FIELDS})
+
+
+def grade_permissions_for(user: User) -> GradePermissions:
+    """What ``user``'s current credit grade allows (fresh score from the database, table row or settings default)."""
+    score = User.objects.filter(pk=user.pk).values_list("credit_score", flat=True).first()
+    score = conf("CREDIT_START") if score is None else score
+    return grade_permissions_for_grade(grade_for(score), score=score)
+
+
+def grade_table() -> list[GradePermissions]:
+    return [grade_permissions_for_grade(grade) for grade, _ in conf("CREDIT_GRADES")]
+
+
+def agreements_current() -> list[Agreement]:
+    """The latest published version of each kind (what the public pages show)."""
+    now = timezone.now()
+    newer = Agreement.objects.filter(kind=OuterRef("kind"), published_at__lte=now,
+                                     published_at__gt=OuterRef("published_at"))
+    return list(Agreement.objects.filter(published_at__lte=now).exclude(Exists(newer)).order_by("kind"))
+
+
+def agreement_current(kind: str) -> Agreement | None:
+    return Agreement.objects.filter(kind=kind, published_at__lte=timezone.now()).order_by("-published_at").first()
+
+
+def agreements_missing(user: User) -> list[Agreement]:
+    """Material versions ``user`` must still accept: per kind, the latest material published version, unless the user
+    accepted it or any version of that kind published later. One query."""
+    now = timezone.now()
+    newer_material = Agreement.objects.filter(kind=OuterRef("kind"), material=True, published_at__lte=now,
+                                              published_at__gt=OuterRef("published_at"))
+    accepted = AgreementAcceptance.objects.filter(user_id=user.pk, agreement__kind=OuterRef("kind"),
+                                                  agreement__published_at__gte=OuterRef("published_at"))
+    return list(Agreement.objects.filter(material=True, published_at__lte=now)
+                .exclude(Exists(newer_material)).exclude(Exists(accepted)).order_by("kind"))
+
+
+def credit_history(user: User, *, limit: int = 100) -> list[CreditEvent]:
+    return list(CreditEvent.objects.filter(user=user).select_related("operator")[:limit])
+
+
+def identity_submissions_for(user: User) -> list[IdentitySubmission]:
+    return list(IdentitySubmission.objects.filter(user=user).order_by("-submitted_at")[:20])
+
+
+@dataclass(frozen=True)
+class IdentityState:
+    level: int
+    phone_masked: str
+    phone_verified: bool
+    personal: IdentitySubmission | None  # the latest L2 submission (any status)
+    organisation: IdentitySubmission | None
+    approved_personal: IdentitySubmission | None
+    approved_organisation: IdentitySubmission | None
+
+
+def identity_state(user: User) -> IdentityState:
+    from .idnumbers import phone_mask
+
+    user = User.objects.get(pk=user.pk)
+    subs = list(IdentitySubmission.objects.filter(user=user).order_by("-submitted_at")[:50])
+    personal = [s for s in subs if s.level == 2]
+    org = [s for s in subs if s.level == 3]
+    return IdentityState(
+        level=user.verification_level,
+        phone_masked=phone_mask(user.phone),
+        phone_verified=user.phone_verified_at is not None,
+        personal=personal[0] if personal else None,
+        organisation=org[0] if org else None,
+        approved_personal=next((s for s in personal if s.status == SubmissionStatus.APPROVED), None),
+        approved_organisation=next((s for s in org if s.status == SubmissionStatus.APPROVED), None),
+    )

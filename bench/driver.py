@@ -1,0 +1,341 @@
+"""The load driver: asyncio + websockets (uvloop when present), speaking the real protocol through a thin adapter.
+
+Every message body is ``"<client_id> <unix time at send> <padding>"`` so a receiver times delivery without talking to
+the sender (same machine, same clock), and matches deliveries to acks by ``client_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from .common import HOST, percentiles
+from .data import token_for
+
+PAD = "压测 lorem ipsum dolor sit amet, consectetur adipiscing"
+
+
+# --- adapters: the two servers' wire formats ------------------------------------------------------------------------
+@dataclass
+class GroupchatAdapter:
+    port: int
+    label: str = "groupchat"
+    hello: bool = True
+
+    def url(self, user_id: int, group: str) -> str:
+        return f"ws://{HOST}:{self.port}/ws/?token={token_for(user_id)}"
+
+    @staticmethod
+    def send_frame(group: str, client_id: str, body: str) -> str:
+        return orjson.dumps({"type": "send", "group": group, "client_id": client_id, "body": body}).decode()
+
+    @staticmethod
+    def parse(frame: dict[str, Any]) -> tuple[str, str | None, int | None, str | None]:
+        """(kind, client_id, seq, body)"""
+        kind = frame.get("type")
+        if kind == "ack":
+            m = frame.get("message") or {}
+            return "ack", frame.get("client_id"), m.get("seq"), None
+        if kind == "message":
+            m = frame["message"]
+            return "message", m.get("client_id"), m.get("seq"), m.get("body")
+        if kind == "error":
+            return "error", frame.get("client_id"), None, frame.get("code")
+        return kind or "?", None, None, None
+
+
+@dataclass
+class BaselineAdapter:
+    port: int
+    label: str = "baseline"
+    hello: bool = False
+
+    def url(self, user_id: int, group: str) -> str:
+        return f"ws://{HOST}:{self.port}/ws/chat/{group}/?user={user_id}"
+
+    @staticmethod
+    def send_frame(group: str, client_id: str, body: str) -> str:
+        return orjson.dumps({"client_id": client_id, "message": body}).decode()
+
+    @staticmethod
+    def parse(frame: dict[str, Any]) -> tuple[str, str | None, int | None, str | None]:
+        kind = frame.get("type")
+        if kind == "ack":
+            return "ack", frame.get("client_id"), None, None
+        if kind == "message":
+            return "message", frame.get("client_id"), None, frame.get("message")
+        return kind or "?", None, None, None
+
+
+# --- one socket ------------------------------------------------------------------------------------------------------
+@dataclass
+class Client:
+    adapter: Any
+    user_id: int
+    group: str
+    receiver: bool
+    ws: Any = None
+    reader: asyncio.Task | None = None
+    pending: dict[str, tuple[float, asyncio.Future | None]] = field(default_factory=dict)
+    acked: dict[str, int | None] = field(default_factory=dict)  # client_id -> seq
+    ack_lat: list[float] = field(default_factory=list)
+    errors: Counter = field(default_factory=Counter)
+    sent: int = 0
+    received: dict[str, int] = field(default_factory=dict)  # client_id -> times received
+    seqs: list[int] = field(default_factory=list)
+    lat: list[float] = field(default_factory=list)
+    closed: str | None = None
+    last_rx: float = 0.0
+
+    async def open(self, timeout: float) -> None:
+        self.ws = await connect(self.adapter.url(self.user_id, self.group), origin=f"http://{HOST}:{self.adapter.port}",
+                                compression=None, ping_interval=None, max_size=2**22, open_timeout=timeout,
+                                close_timeout=2)
+        if self.adapter.hello:
+            frame = orjson.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if frame.get("type") != "hello":
+                raise RuntimeError(f"expected hello, got {frame}")
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        parse = self.adapter.parse
+        try:
+            async for raw in self.ws:
+                wall = time.time()
+                mono = time.monotonic()
+                kind, cid, seq, extra = parse(orjson.loads(raw))
+                if kind == "message":
+                    self.last_rx = mono
+                    if not self.receiver or cid is None:
+                        continue
+                    n = self.received.get(cid, 0)
+                    self.received[cid] = n + 1
+                    if n == 0:
+                        if seq is not None:
+                            self.seqs.append(seq)
+                        try:
+                            self.lat.append(wall - float(extra.split(" ", 2)[1]))
+                        except (AttributeError, IndexError, ValueError):
+                            pass
+                elif kind == "ack":
+                    entry = self.pending.pop(cid, None)
+                    if entry is not None:
+                        self.ack_lat.append(mono - entry[0])
+                        self.acked[cid] = seq
+                        if entry[1] is not None and not entry[1].done():
+                            entry[1].set_result(True)
+                elif kind == "error":
+                    self.errors[extra or "?"] += 1
+                    entry = self.pending.pop(cid, None) if cid else None
+                    if entry is not None and entry[1] is not None and not entry[1].done():
+                        entry[1].set_result(False)
+        except ConnectionClosed as exc:
+            self.closed = f"{exc.rcvd.code if exc.rcvd else 'no close frame'}"
+        except Exception as exc:  # a bad frame ends this socket's reading, and is reported
+            self.closed = f"reader error {exc!r}"[:200]
+
+    def _body(self, cid: str) -> str:
+        return f"{cid} {time.time():.6f} {PAD}"
+
+    async def send_one(self, cid: str, fut: asyncio.Future | None) -> None:
+        self.pending[cid] = (time.monotonic(), fut)
+        await self.ws.send(self.adapter.send_frame(self.group, cid, self._body(cid)))
+        self.sent += 1
+
+    async def closed_loop(self, prefix: str, end: float, max_count: int, ack_timeout: float) -> None:
+        """Send the next message as soon as the previous one is acked (or refused)."""
+        loop = asyncio.get_running_loop()
+        for i in range(1, max_count + 1):
+            if time.monotonic() >= end or self.closed:
+                return
+            fut = loop.create_future()
+            await self.send_one(f"{prefix}-{self.user_id}-{i}", fut)
+            try:
+                await asyncio.wait_for(fut, ack_timeout)
+            except TimeoutError:
+                self.errors["ack_timeout"] += 1
+                return
+
+    async def open_loop(self, prefix: str, end: float, max_count: int, rate: float) -> None:
+        """Send at a fixed ``rate`` per second whatever the acks do."""
+        next_t = time.monotonic()
+        for i in range(1, max_count + 1):
+            now = time.monotonic()
+            if now >= end or self.closed:
+                return
+            if next_t > now:
+                await asyncio.sleep(next_t - now)
+            await self.send_one(f"{prefix}-{self.user_id}-{i}", None)
+            next_t += 1.0 / rate
+
+    async def close(self) -> None:
+        if self.ws is not None:
+            try:
+                await asyncio.wait_for(self.ws.close(), 3)
+            except Exception:  # closing is best effort at the end of a run
+                pass
+        if self.reader is not None:
+            self.reader.cancel()
+
+
+# --- a load run ------------------------------------------------------------------------------------------------------
+@dataclass
+class LoadSpec:
+    senders: list[int]
+    receivers: list[int]
+    duration: float
+    mode: str = "closed"  # closed: next send after the ack | rate: fixed rate per sender
+    rate: float = 2.0
+    max_per_sender: int = 1_000_000
+    connect_concurrency: int = 50
+    connect_deadline: float = 180.0
+    drain_max: float = 15.0
+    drain_quiet: float = 3.0
+    ack_timeout: float = 10.0
+
+
+async def _connect_all(clients: list[Client], spec: LoadSpec) -> dict[str, Any]:
+    sem = asyncio.Semaphore(spec.connect_concurrency)
+    times: list[float] = []
+    failures: Counter = Counter()
+    deadline = time.monotonic() + spec.connect_deadline
+
+    async def one(c: Client) -> None:
+        async with sem:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                failures["deadline"] += 1
+                return
+            t0 = time.monotonic()
+            try:
+                await c.open(min(30.0, left))
+                times.append(time.monotonic() - t0)
+            except Exception as exc:
+                failures[type(exc).__name__] += 1
+                c.closed = f"connect failed {exc!r}"[:200]
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(one(c) for c in clients))
+    return {"n": len(clients), "ok": len(times), "failed": dict(failures), "connect_ms": percentiles(times),
+            "all_connected_s": round(time.monotonic() - t0, 2)}
+
+
+async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sampler=None, prefix: str = "") -> dict:
+    """Connect receivers then senders (client k on adapters[k % n]), send for ``spec.duration``, drain, measure."""
+    prefix = prefix or f"b{int(time.time() * 1000) % 10**9}"
+    n = len(adapters)
+    receivers = [Client(adapters[k % n], uid, groups[k % n], True) for k, uid in enumerate(spec.receivers)]
+    senders = [Client(adapters[k % n], uid, groups[k % n], False) for k, uid in enumerate(spec.senders)]
+    conn = await _connect_all(receivers + senders, spec)
+    await asyncio.sleep(1.0)
+    if sampler is not None:
+        sampler.start()
+    t_start = time.monotonic()
+    end = t_start + spec.duration
+    live = [s for s in senders if s.ws is not None and not s.closed]
+    if spec.mode == "closed":
+        tasks = [s.closed_loop(prefix, end, spec.max_per_sender, spec.ack_timeout) for s in live]
+    else:
+        tasks = [s.open_loop(prefix, end, spec.max_per_sender, spec.rate) for s in live]
+    await asyncio.gather(*tasks)
+    t_sent = time.monotonic()
+    # Wait for outstanding acks and deliveries: until everything acked has reached every receiver, or quiet, or max.
+    acked: dict[str, int | None] = {}
+    drain_end = t_sent + spec.drain_max
+    live_rx = [r for r in receivers if r.ws is not None]
+    while time.monotonic() < drain_end:
+        acked = {}
+        for s in senders:
+            acked.update(s.acked)
+        pending = sum(len(s.pending) for s in senders)
+        behind = sum(1 for r in live_rx if len(r.received) < len(acked))
+        last_rx = max([r.last_rx for r in live_rx] + [t_sent])
+        if pending == 0 and behind == 0:
+            break
+        if time.monotonic() - last_rx > spec.drain_quiet and pending == 0:
+            break
+        await asyncio.sleep(0.1)
+    t_done = time.monotonic()
+    cpu = sampler.stop() if sampler is not None else None
+    for s in senders:
+        acked.update(s.acked)
+    await asyncio.gather(*(c.close() for c in receivers + senders))
+
+    # --- figures --------------------------------------------------------------------------------------------------
+    ack_lat = [x for s in senders for x in s.ack_lat]
+    errors: Counter = Counter()
+    for c in senders + receivers:
+        errors.update(c.errors)
+    sent = sum(s.sent for s in senders)
+    last_ack_window = max(t_sent - t_start, 1e-9)
+    acked_ids = set(acked)
+    acked_seqs = sorted(v for v in acked.values() if v is not None)
+    expected = delivered = duplicated = unexpected = gaps = out_of_order = 0
+    lat: list[float] = []
+    per_adapter: dict[str, dict[str, int]] = {}
+    for r in receivers:
+        if r.ws is None:
+            continue
+        got = r.received
+        exp = len(acked_ids)
+        dlv = sum(1 for cid in acked_ids if cid in got)
+        expected += exp
+        delivered += dlv
+        duplicated += sum(v - 1 for v in got.values() if v > 1)
+        unexpected += sum(1 for cid in got if cid not in acked_ids and cid.startswith(prefix))
+        prev = None
+        for s in r.seqs:
+            if prev is not None:
+                if s < prev:
+                    out_of_order += 1
+                elif s > prev + 1:
+                    gaps += 1
+            prev = s
+        lat.extend(r.lat)
+        pa = per_adapter.setdefault(f"{r.adapter.label}:{r.adapter.port}", {"receivers": 0, "expected": 0,
+                                                                            "delivered": 0})
+        pa["receivers"] += 1
+        pa["expected"] += exp
+        pa["delivered"] += dlv
+    closes = Counter(c.closed for c in receivers + senders if c.closed)
+    seq_contiguous = None
+    if acked_seqs:
+        seq_contiguous = acked_seqs[-1] - acked_seqs[0] + 1 == len(acked_seqs)
+    return {
+        "connections": conn,
+        "send": {
+            "senders": len(live), "mode": spec.mode, "rate_per_sender": spec.rate if spec.mode == "rate" else None,
+            "duration_s": round(last_ack_window, 2), "sent": sent, "acked": len(acked_ids),
+            "not_acked": sent - len(acked_ids), "errors": dict(errors),
+            "accepted_msgs_per_s": round(len(acked_ids) / last_ack_window, 1),
+            "ack_ms": percentiles(ack_lat), "acked_seq_contiguous": seq_contiguous,
+        },
+        "delivery": {
+            "receivers": len(live_rx), "expected": expected, "delivered": delivered,
+            "missing": expected - delivered, "duplicated": duplicated, "unexpected": unexpected,
+            "seq_gaps_seen": gaps, "out_of_order": out_of_order,
+            "completeness_pct": round(100 * delivered / expected, 3) if expected else None,
+            "deliveries_per_s": round(delivered / max(t_done - t_start, 1e-9), 1),
+            "latency_ms": percentiles(lat), "drain_s": round(t_done - t_sent, 2), "per_server": per_adapter,
+        },
+        "unexpected_closes": dict(closes),
+        "resources": cpu,
+        "driver_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def run(coro):
+    try:
+        import uvloop
+
+        return uvloop.run(coro)
+    except ImportError:
+        return asyncio.run(coro)

@@ -1,0 +1,364 @@
+"""Tiered, classified management (G7a, G8a, G8c): qualification by tier, per-user caps by credit grade, platform
+review of reviewed tiers, the activity sweep, and filing versions of the tier system.
+
+Invariants: a user's caps are checked while holding a lock on the user's row (so concurrent creates or joins by one
+user never exceed them); a group's ``member_cap`` always equals its tier's ``max_members``; every tier change is a
+``TierChange`` row with its reason; every change of tiers, categories or caps makes a new unfiled ``FilingRecord``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import GradePermissions, grade_permissions_for
+from groupchat.core.broadcast import broadcast_on_commit, user_channel_group
+from groupchat.core.errors import ApplicationError
+from groupchat.core.events import record
+from groupchat.core.origin import SYSTEM, Origin
+
+from ..models import (
+    ApplicationStatus,
+    FilingRecord,
+    Group,
+    GroupActivityDay,
+    GroupApplication,
+    GroupCategory,
+    GroupStatus,
+    Membership,
+    TierChange,
+    TierPolicy,
+)
+
+GRADE_ORDER = "ABCD"  # A best
+
+
+# --- look-ups ------------------------------------------------------------------------------------------------------
+
+
+def tier_get(*, slug: str | None) -> TierPolicy:
+    """The tier with ``slug``, or the smallest tier when ``slug`` is empty."""
+    qs = TierPolicy.objects.order_by("rank")
+    tier = qs.filter(slug=slug).first() if slug else qs.first()
+    if tier is None:
+        raise ApplicationError("tier_not_found")
+    return tier
+
+
+def category_check(*, slug: str) -> GroupCategory | None:
+    """The active category ``slug``; empty is allowed (until the size threshold); anything else is refused."""
+    if not slug:
+        return None
+    category = GroupCategory.objects.filter(slug=slug, active=True).first()
+    if category is None:
+        raise ApplicationError("category_invalid")
+    return category
+
+
+def tier_for_size(member_count: int) -> TierPolicy | None:
+    return TierPolicy.objects.filter(max_members__gte=member_count).order_by("rank").first()
+
+
+# --- qualification -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Missing:
+    code: str
+    need: Any
+    have: Any
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "need": self.need, "have": self.have}
+
+
+def tier_missing(*, user: User, tier: TierPolicy, grade: GradePermissions | None = None) -> list[Missing]:
+    """What ``user`` lacks to own a group of ``tier``: verification level, credit grade, the grade's tier ceiling."""
+    grade = grade or grade_permissions_for(user)
+    missing: list[Missing] = []
+    if user.verification_level < tier.owner_verification_level:
+        missing.append(Missing("owner_verification_level", tier.owner_verification_level, user.verification_level))
+    if GRADE_ORDER.index(grade.grade) > GRADE_ORDER.index(tier.owner_min_grade):
+        missing.append(Missing("credit_insufficient", tier.owner_min_grade, grade.grade))
+    else:
+        ceiling = TierPolicy.objects.filter(slug=grade.max_owned_tier).values_list("rank", flat=True).first() or 0
+        if tier.rank > ceiling:
+            missing.append(Missing("credit_insufficient", tier.owner_min_grade, grade.grade))
+    return missing
+
+
+def needs_review(*, tier: TierPolicy, category: GroupCategory | None) -> bool:
+    return tier.requires_review or bool(category and category.min_review_rank and tier.rank >= category.min_review_rank)
+
+
+def _refuse_missing(missing: list[Missing]) -> None:
+    if not missing:
+        return
+    first = missing[0]
+    extra = {"missing": [m.as_dict() for m in missing]}
+    if first.code == "owner_verification_level":
+        raise ApplicationError(first.code, params={"need": first.need, "have": first.have}, extra=extra)
+    raise ApplicationError(first.code, extra=extra)
+
+
+def owner_qualify(*, user: User, tier: TierPolicy, grade: GradePermissions | None = None) -> None:
+    """Refuse with the first thing missing (``owner_verification_level`` / ``credit_insufficient``); all in extra."""
+    _refuse_missing(tier_missing(user=user, tier=tier, grade=grade))
+
+
+# --- per-user caps (G8a) -------------------------------------------------------------------------------------------
+
+
+def _lock_user(user: User) -> None:
+    # Serialises this user's creates and joins: two requests at once cannot both pass a count that only one may.
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+
+
+def user_create_caps_check(*, user: User, grade: GradePermissions | None = None) -> GradePermissions:
+    """Owned and created-today caps of the user's grade; call inside the create transaction."""
+    grade = grade or grade_permissions_for(user)
+    if grade.groups_created_per_day <= 0 or grade.groups_owned_max <= 0 or not grade.max_owned_tier:
+        raise ApplicationError("credit_insufficient")
+    _lock_user(user)
+    owned = Group.objects.filter(owner=user).exclude(status=GroupStatus.CLOSED).count()
+    if owned >= grade.groups_owned_max:
+        raise ApplicationError("groups_owned_limit", params={"limit": grade.groups_owned_max})
+    since = timezone.now() - timedelta(days=1)
+    created = Group.objects.filter(owner=user, created_at__gte=since).count()
+    created += GroupApplication.objects.filter(applicant=user, is_upgrade=False, created_at__gte=since,
+                                               status=ApplicationStatus.PENDING).count()
+    if created >= grade.groups_created_per_day:
+        raise ApplicationError("groups_created_limit", params={"limit": grade.groups_created_per_day})
+    return grade
+
+
+def user_join_cap_check(*, user: User) -> None:
+    """The joined-groups cap of the user's grade; call inside the join transaction."""
+    grade = grade_permissions_for(user)
+    _lock_user(user)
+    if Membership.objects.filter(user=user).count() >= grade.groups_joined_max:
+        raise ApplicationError("groups_joined_limit", params={"limit": grade.groups_joined_max})
+
+
+# --- group policy checks used by the membership services ---------------------------------------------------------
+
+
+def join_policy_check(*, group: Group, via: str) -> None:
+    """Size-dependent joining rules of the group's tier (REGULATION §5.1 and §5.9)."""
+    tier = group.tier
+    if tier is None:
+        return
+    if via == "link" and group.member_count >= tier.link_join_max_members:
+        raise ApplicationError("link_join_disabled", params={"limit": tier.link_join_max_members})
+    if via == "open" and group.member_count >= tier.approval_from_members:
+        raise ApplicationError("join_mode_not_allowed")
+    if group.member_count + 1 >= tier.info_required_from_members and not (group.category and group.rules.strip()):
+        raise ApplicationError("group_info_required", params={"threshold": tier.info_required_from_members})
+
+
+def join_mode_check(*, tier: TierPolicy | None, join_mode: str) -> None:
+    if tier is not None and tier.join_modes and join_mode not in tier.join_modes:
+        raise ApplicationError("join_mode_not_allowed")
+
+
+# --- tier changes ------------------------------------------------------------------------------------------------
+
+
+def _notify(user_id: int, text: str, level: str = "info") -> None:
+    broadcast_on_commit([user_channel_group(user_id)], {"type": "user.notice", "level": level, "text": text})
+
+
+def group_set_tier(*, group: Group, tier: TierPolicy, reason: str, actor_id: int | None, origin: Origin,
+                   data: dict[str, Any] | None = None) -> TierChange | None:
+    """Move ``group`` (locked by the caller) to ``tier``; record the change and tell the owner."""
+    if group.tier_id == tier.pk:
+        return None
+    change = TierChange.objects.create(group=group, from_tier=group.tier, to_tier=tier, reason=reason,
+                                      data=data or {})
+    group.tier = tier
+    group.member_cap = tier.max_members
+    group.save(update_fields=["tier", "member_cap"])
+    record("group.tier", actor_id=actor_id, origin=origin, group_code=group.code,
+           data={"to": tier.slug, "from": change.from_tier.slug if change.from_tier else None, "reason": reason})
+    _notify(group.owner_id, f"「{group.name}」({group.code}) → {tier.name_zh} / {tier.name_en}: {reason}")
+    return change
+
+
+@transaction.atomic
+def group_tier_request(*, actor: User, group: Group, tier_slug: str, origin: Origin) -> TierChange | GroupApplication:
+    """The owner asks to grow the group into a higher tier: qualification first, then review or at once (G8c)."""
+    from ._common import lock_group, require_owner
+
+    require_owner(group=group, actor=actor)
+    tier = tier_get(slug=tier_slug)
+    group = lock_group(group)
+    if group.tier is not None and tier.rank <= group.tier.rank:
+        raise ApplicationError("tier_not_higher")
+    owner_qualify(user=actor, tier=tier)
+    category = GroupCategory.objects.filter(slug=group.category).first()
+    if needs_review(tier=tier, category=category):
+        application = GroupApplication.objects.create(applicant=actor, tier=tier, group=group, is_upgrade=True)
+        record("group.tier_application", actor_id=actor.pk, origin=origin, group_code=group.code,
+               data={"application": application.pk, "tier": tier.slug})
+        return application
+    return group_set_tier(group=group, tier=tier, reason="upgrade", actor_id=actor.pk, origin=origin)
+
+
+@transaction.atomic
+def application_decide(*, actor: User, application_id: int, approve: bool, reason: str = "",
+                       origin: Origin = SYSTEM) -> GroupApplication:
+    """A platform reviewer approves (the group opens, or is upgraded) or refuses; the applicant hears it live."""
+    from .groups import group_open_reviewed
+
+    application = GroupApplication.objects.select_for_update().select_related("tier", "applicant").get(
+        pk=application_id)
+    if application.status != ApplicationStatus.PENDING:
+        raise ApplicationError("application_not_pending")
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.reason = reason[:400]
+    if approve:
+        application.status = ApplicationStatus.APPROVED
+        if application.is_upgrade:
+            group = Group.objects.select_for_update(of=("self",)).select_related("owner", "tier").get(pk=application.group_id)
+            group_set_tier(group=group, tier=application.tier, reason="review", actor_id=actor.pk, origin=origin,
+                           data={"application": application.pk})
+        else:
+            application.group = group_open_reviewed(application=application, origin=origin)
+    else:
+        application.status = ApplicationStatus.REFUSED
+    application.save(update_fields=["status", "decided_by", "decided_at", "reason", "group"])
+    record("group.application_decided", actor_id=actor.pk, origin=origin, target_id=application.applicant_id,
+           group_code=application.group.code if application.group else "",
+           data={"application": application.pk, "approved": approve, "reason": reason})
+    name = application.data.get("name") or (application.group.name if application.group else "")
+    verdict = ("已通过 / approved" if approve else "未通过 / refused") + (f": {reason}" if reason else "")
+    _notify(application.applicant_id, f"「{name}」{application.tier.name_zh} {verdict}",
+            level="info" if approve else "warning")
+    return application
+
+
+# --- the sweep ---------------------------------------------------------------------------------------------------
+
+# One statement for every group: today's last_seq and size. Re-running on the same day overwrites (idempotent).
+_SNAPSHOT_SQL = f"""
+    INSERT INTO {GroupActivityDay._meta.db_table} (group_id, day, last_seq, member_count)
+    SELECT id, %s, last_seq, member_count FROM {Group._meta.db_table} WHERE status <> 'closed'
+    ON CONFLICT (group_id, day) DO UPDATE SET last_seq = EXCLUDED.last_seq, member_count = EXCLUDED.member_count
+"""
+
+_ACTIVITY_SQL = f"""
+    UPDATE {Group._meta.db_table} AS g SET activity_avg = (g.last_seq - COALESCE(
+        (SELECT a.last_seq FROM {GroupActivityDay._meta.db_table} a
+         WHERE a.group_id = g.id AND a.day <= %s ORDER BY a.day DESC LIMIT 1), 0)) / %s
+    WHERE g.status <> 'closed'
+"""
+
+
+def activity_band(avg: float) -> str:
+    quiet, busy = settings.GROUPCHAT.get("ACTIVITY_BANDS", (10, 200))
+    return "quiet" if avg < quiet else ("active" if avg < busy else "busy")
+
+
+def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
+    """Daily (G7a): snapshot every group's seq, compute the 30-day average messages/day, set activity and size
+    bands, and re-tier groups whose size passed their tier. Set-based SQL, so cheap at 100,000 groups; idempotent."""
+    today = today or timezone.localdate()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_SNAPSHOT_SQL, [today])
+        cursor.execute(_ACTIVITY_SQL, [today - timedelta(days=window_days), float(window_days)])
+    tiers = list(TierPolicy.objects.order_by("rank"))
+    bands = {"quiet": 0, "active": 0, "busy": 0}
+    quiet, busy = settings.GROUPCHAT.get("ACTIVITY_BANDS", (10, 200))
+    for name, low, high in (("quiet", None, quiet), ("active", quiet, busy), ("busy", busy, None)):
+        qs = Group.objects.exclude(status=GroupStatus.CLOSED)
+        if low is not None:
+            qs = qs.filter(activity_avg__gte=low)
+        if high is not None:
+            qs = qs.filter(activity_avg__lt=high)
+        bands[name] = qs.exclude(activity_band=name).update(activity_band=name)
+    lower = 0
+    for tier in tiers:
+        Group.objects.exclude(status=GroupStatus.CLOSED).filter(
+            member_count__gt=lower, member_count__lte=tier.max_members).exclude(size_band=tier.slug).update(
+            size_band=tier.slug)
+        lower = tier.max_members
+    retiered = 0
+    # Re-tier only groups whose size band outranks their tier (a policy change lowered a cap, or a group predates
+    # tiers). Few rows: each is locked, changed and recorded one by one.
+    candidates = Group.objects.exclude(status=GroupStatus.CLOSED).exclude(size_band="").values_list(
+        "pk", "size_band", "tier__rank")
+    rank_of = {t.slug: t for t in tiers}
+    for pk, band, rank in candidates.iterator():
+        target = rank_of.get(band)
+        if target is None or (rank is not None and target.rank <= rank):
+            continue
+        with transaction.atomic():
+            group = Group.objects.select_for_update(of=("self",)).select_related("owner", "tier").get(pk=pk)
+            if group_set_tier(group=group, tier=target, reason="size", actor_id=None, origin=SYSTEM,
+                              data={"member_count": group.member_count}):
+                retiered += 1
+    return {"retiered": retiered, **{f"band_{k}": v for k, v in bands.items()}}
+
+
+# --- filing (G7a) ------------------------------------------------------------------------------------------------
+
+
+def tier_system_snapshot() -> dict[str, Any]:
+    from accounts.selectors import grade_table
+
+    return {
+        "tiers": [
+            {k: getattr(t, k) for k in ("slug", "name_zh", "name_en", "rank", "max_members",
+                                        "owner_verification_level", "owner_min_grade", "requires_review",
+                                        "join_modes", "link_join_max_members", "approval_from_members",
+                                        "invitee_accept_above", "info_required_from_members",
+                                        "screening_intensity")}
+            for t in TierPolicy.objects.order_by("rank")
+        ],
+        "categories": [
+            {"slug": c.slug, "name_zh": c.name_zh, "name_en": c.name_en, "min_review_rank": c.min_review_rank,
+             "active": c.active}
+            for c in GroupCategory.objects.order_by("order", "slug")
+        ],
+        "grade_caps": [g.__dict__ for g in grade_table()],
+        "activity_bands": list(settings.GROUPCHAT.get("ACTIVITY_BANDS", (10, 200))),
+    }
+
+
+@transaction.atomic
+def filing_version_create(*, actor: User | None, summary: str) -> FilingRecord:
+    """A new, unfiled version of the tiered management system; the admin alerts until it is marked filed."""
+    last = FilingRecord.objects.select_for_update().order_by("-version").first()
+    snapshot = tier_system_snapshot()
+    if last is not None and last.snapshot == snapshot:
+        return last
+    filing = FilingRecord.objects.create(version=(last.version + 1) if last else 1, snapshot=snapshot,
+                                         change_summary=summary[:400], created_by=actor)
+    record("compliance.filing_version", actor_id=actor.pk if actor else None, data={"version": filing.version,
+                                                                                   "summary": summary})
+    return filing
+
+
+@transaction.atomic
+def filing_mark_filed(*, actor: User, filing: FilingRecord, filing_number: str, authority: str = "") -> FilingRecord:
+    filing.filed = True
+    filing.filed_at = timezone.now()
+    filing.filing_number = filing_number[:80]
+    if authority:
+        filing.authority = authority[:80]
+    filing.save(update_fields=["filed", "filed_at", "filing_number", "authority"])
+    record("compliance.filing_filed", actor_id=actor.pk, data={"version": filing.version, "number": filing_number})
+    return filing
+
+
+def filing_unfiled() -> FilingRecord | None:
+    """The newest version when it has not been filed (the admin shows an alert)."""
+    latest = FilingRecord.objects.order_by("-version").first()
+    return latest if latest is not None and not latest.filed else None

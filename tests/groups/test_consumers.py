@@ -1,0 +1,231 @@
+"""The chat socket (DESIGN §4) through the whole ASGI stack (origin check, token auth) on the Redis channel layer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from rest_framework.authtoken.models import Token
+
+from groupchat.asgi import application
+from groups import services
+from groups.models import Message
+from tests.factories import ORIGIN, UserFactory, make_group
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+ORIGIN_HEADER = [(b"origin", b"http://127.0.0.1")]
+QUIET = 0.3  # how long "nothing arrives" is watched for
+
+
+def _user(**kwargs):
+    user = UserFactory(**kwargs)
+    return user, Token.objects.create(user=user).key
+
+
+@contextlib.asynccontextmanager
+async def connected(token: str):
+    comm = WebsocketCommunicator(application, f"/ws/?token={token}", headers=ORIGIN_HEADER)
+    ok, _ = await comm.connect(timeout=5)
+    assert ok
+    hello = await comm.receive_json_from(timeout=5)
+    assert hello["type"] == "hello"
+    comm.hello = hello
+    try:
+        yield comm
+    finally:
+        await comm.disconnect()
+
+
+async def next_frame(comm, type_: str, timeout: float = 5) -> dict:
+    """The next frame of ``type_``, skipping others (group info refreshes, typing, ...)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        frame = await comm.receive_json_from(timeout=max(0.01, deadline - loop.time()))
+        if frame["type"] == type_:
+            return frame
+
+
+async def nothing_of(comm, type_: str, within: float = QUIET) -> None:
+    with contextlib.suppress(asyncio.TimeoutError):
+        while True:
+            frame = await comm.receive_json_from(timeout=within)
+            assert frame["type"] != type_, frame
+
+
+@pytest.fixture
+def w(db):
+    """An open group with an owner (o) and a member (a); b is not a member."""
+    owner, owner_token = _user(nickname="群主")
+    alice, alice_token = _user(nickname="Alice")
+    bob, bob_token = _user(nickname="Bob")
+    group = make_group(owner)
+    services.group_join(user=alice, group=group, origin=ORIGIN)
+    return {"group": group, "owner": owner, "alice": alice, "bob": bob, "o": owner_token, "a": alice_token,
+            "b": bob_token}
+
+
+async def test_anonymous_socket_is_closed_with_4401():
+    comm = WebsocketCommunicator(application, "/ws/?token=nope", headers=ORIGIN_HEADER)
+    ok, _ = await comm.connect(timeout=5)
+    assert ok
+    closed = await comm.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4401}
+
+
+async def test_hello_lists_my_groups(w):
+    async with connected(w["a"]) as alice:
+        assert alice.hello["user"] == {"id": w["alice"].pk, "nickname": "Alice"}
+        assert alice.hello["groups"] == [w["group"].code]
+    async with connected(w["b"]) as bob:
+        assert bob.hello["groups"] == []
+
+
+async def test_send_is_acked_with_its_seq_and_reaches_other_members(w):
+    code = w["group"].code
+    async with connected(w["o"]) as owner, connected(w["a"]) as alice:
+        await alice.send_json_to({"type": "send", "group": code, "client_id": "c1", "body": "你好"})
+        ack = await next_frame(alice, "ack")
+        assert ack["client_id"] == "c1" and ack["duplicate"] is False
+        message = ack["message"]
+        assert message["seq"] == 1 and message["body"] == "你好" and message["group"] == code
+        assert message["sender"] == {"id": w["alice"].pk, "nickname": "Alice", "role": "member"}
+        received = await next_frame(owner, "message")
+        assert received == {"type": "message", "group": code, "message": message}
+
+
+async def test_retry_returns_the_same_message_marked_duplicate(w):
+    code = w["group"].code
+    async with connected(w["o"]) as owner, connected(w["a"]) as alice:
+        frame = {"type": "send", "group": code, "client_id": "same", "body": "一次"}
+        await alice.send_json_to(frame)
+        first = await next_frame(alice, "ack")
+        await alice.send_json_to(frame)
+        again = await next_frame(alice, "ack")
+        assert again["duplicate"] is True and again["message"] == first["message"]
+        assert (await next_frame(owner, "message"))["message"]["id"] == first["message"]["id"]
+        await nothing_of(owner, "message")
+    assert await sync_to_async(Message.objects.filter(group=w["group"]).count)() == 1
+
+
+async def test_resume_replays_from_the_cursor_then_says_resumed(w):
+    group = w["group"]
+    for i in range(1, 6):
+        await sync_to_async(services.message_send)(sender=w["owner"], group_code=group.code, body=f"m{i}",
+                                                   client_id=f"r{i}", origin=ORIGIN)
+    async with connected(w["a"]) as alice:
+        await alice.send_json_to({"type": "resume", "cursors": {group.code: 2}})
+        frames = [await alice.receive_json_from(timeout=5) for _ in range(4)]
+    assert [(f["type"], f.get("replay")) for f in frames[:3]] == [("message", True)] * 3
+    assert [f["message"]["seq"] for f in frames[:3]] == [3, 4, 5]
+    assert [f["message"]["body"] for f in frames[:3]] == ["m3", "m4", "m5"]
+    assert frames[3] == {"type": "resumed", "group": group.code, "last_seq": 5}
+
+
+async def test_resume_in_batches(w, settings):
+    settings.GROUPCHAT = {**settings.GROUPCHAT, "RESUME_BATCH": 2}
+    group = w["group"]
+    for i in range(1, 6):
+        await sync_to_async(services.message_send)(sender=w["owner"], group_code=group.code, body=f"m{i}",
+                                                   client_id=f"b{i}", origin=ORIGIN)
+    async with connected(w["a"]) as alice:
+        await alice.send_json_to({"type": "resume", "cursors": {group.code: 0}})
+        frames = [await alice.receive_json_from(timeout=5) for _ in range(6)]
+    assert [f["message"]["seq"] for f in frames[:5]] == [1, 2, 3, 4, 5]
+    assert frames[5]["type"] == "resumed" and frames[5]["last_seq"] == 5
+
+
+async def test_resume_by_a_non_member_is_refused(w):
+    code = w["group"].code
+    async with connected(w["b"]) as bob:
+        await bob.send_json_to({"type": "resume", "cursors": {code: 0}})
+        error = await bob.receive_json_from(timeout=5)
+        assert error["type"] == "error" and error["code"] == "not_member" and error["group"] == code
+        assert error["detail"]
+        await nothing_of(bob, "message")
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    ("{not json", "not JSON"),
+    ("[1, 2]", "JSON object"),
+    ('{"type": "fly"}', "unknown type"),
+    ('{"type": "send", "group": 12, "client_id": "x", "body": "hi"}', "group"),
+    ('{"type": "resume", "cursors": [1]}', "cursors"),
+    ('{"type": "resume", "cursors": {"1234567897": -1}}', "cursor"),
+    ('{"type": "read", "group": "1234567897"}', "read needs"),
+])
+async def test_malformed_frames_get_bad_frame(w, raw, reason):
+    async with connected(w["a"]) as alice:
+        await alice.send_to(text_data=raw)
+        error = await alice.receive_json_from(timeout=5)
+        assert error["type"] == "error" and error["code"] == "bad_frame" and reason in error["detail"]
+        # The socket stays usable.
+        await alice.send_json_to({"type": "ping"})
+        assert (await alice.receive_json_from(timeout=5))["type"] == "pong"
+
+
+async def test_refusals_come_back_as_errors_with_the_client_id_in_the_users_language(w):
+    await sync_to_async(services.member_mute)(actor=w["owner"], group=w["group"], target=w["alice"], minutes=10,
+                                              origin=ORIGIN)
+    w["alice"].language = "en"
+    await sync_to_async(w["alice"].save)(update_fields=["language"])
+    async with connected(w["a"]) as alice:
+        await alice.send_json_to({"type": "send", "group": w["group"].code, "client_id": "m1", "body": "hi"})
+        error = await next_frame(alice, "error")
+        assert error["code"] == "muted" and error["client_id"] == "m1" and error["group"] == w["group"].code
+        assert error["detail"].startswith("You are muted") and error["until"]
+
+
+async def test_joining_while_connected_subscribes_live(w):
+    code = w["group"].code
+    async with connected(w["b"]) as bob, connected(w["o"]) as owner:
+        assert bob.hello["groups"] == []
+        await sync_to_async(services.group_join)(user=w["bob"], group=w["group"], origin=ORIGIN)
+        membership = await next_frame(bob, "membership")
+        assert membership["group"] == code and membership["role"] == "member"
+        await owner.send_json_to({"type": "send", "group": code, "client_id": "welcome", "body": "欢迎"})
+        received = await next_frame(bob, "message")
+        assert received["message"]["body"] == "欢迎"
+
+
+async def test_a_removed_member_stops_receiving(w):
+    code = w["group"].code
+    async with connected(w["a"]) as alice, connected(w["o"]) as owner:
+        await sync_to_async(services.member_remove)(actor=w["owner"], group=w["group"], target=w["alice"],
+                                                    origin=ORIGIN)
+        membership = await next_frame(alice, "membership")
+        assert membership["removed"] is True and membership["reason"] == "removed" and membership["role"] is None
+        await owner.send_json_to({"type": "send", "group": code, "client_id": "after", "body": "你看不到"})
+        await next_frame(owner, "ack")
+        await nothing_of(alice, "message")
+        await alice.send_json_to({"type": "send", "group": code, "client_id": "x", "body": "hi"})
+        assert (await next_frame(alice, "error"))["code"] == "not_member"
+
+
+async def test_message_removed_reaches_members(w):
+    code = w["group"].code
+    async with connected(w["a"]) as alice, connected(w["o"]) as owner:
+        await alice.send_json_to({"type": "send", "group": code, "client_id": "oops", "body": "发错了"})
+        ack = await next_frame(alice, "ack")
+        await next_frame(owner, "message")
+        await sync_to_async(services.message_remove)(actor=w["owner"], group=w["group"],
+                                                     message_id=ack["message"]["id"], reason="违规", origin=ORIGIN)
+        for comm in (alice, owner):
+            frame = await next_frame(comm, "message_removed")
+            assert frame == {"type": "message_removed", "group": code, "message_id": ack["message"]["id"],
+                             "seq": ack["message"]["seq"], "reason": "违规"}
+        # A resume shows the hole without the text.
+        await alice.send_json_to({"type": "resume", "cursors": {code: 0}})
+        replay = await next_frame(alice, "message")
+        assert replay["message"]["removed"] is True and replay["message"]["body"] == ""
+
+
+async def test_whole_group_mute_reaches_members_live(w):
+    async with connected(w["a"]) as alice:
+        await sync_to_async(services.group_mute_all)(actor=w["owner"], group=w["group"], muted=True, origin=ORIGIN)
+        frame = await next_frame(alice, "group_status")
+        assert frame["group"] == w["group"].code and frame["all_muted"] is True and frame["status"] == "open"

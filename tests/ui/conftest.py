@@ -1,0 +1,97 @@
+"""Browser tests: Playwright's Python package driving Debian's chromium against a real uvicorn (``live_asgi``).
+
+The sync API is used from plain (non-async) tests; one browser per module keeps the run short.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from tests.factories import PASSWORD
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(autouse=True)
+def _close_db_connections_after_async_test():
+    """Replaces the suite's async version: Playwright's sync API keeps an event loop running in this thread, so
+    pytest-asyncio cannot run fixtures here. Same job, done synchronously."""
+    from django.db import connections
+
+    yield
+    connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # While Playwright's sync API runs, this thread has a running event loop; Django would then refuse the ORM
+    # calls the tests make to set up data (SynchronousOnlyOperation). Django documents this switch for that case.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield b
+            b.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def new_page(browser, live_asgi):
+    """new_page(user=None, viewport=None) -> a page in a fresh context, logged in through the real /login/ form."""
+    contexts = []
+
+    def make(user=None, *, viewport=None, locale="zh-CN"):
+        ctx = browser.new_context(base_url=live_asgi.url, viewport=viewport or {"width": 1280, "height": 800},
+                                  locale=locale, timezone_id="Asia/Shanghai")
+        ctx.set_default_timeout(10_000)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        if user is not None:
+            page.goto("/login/")
+            page.fill("#id_username", user.username)
+            page.fill("#id_password", PASSWORD)
+            page.click("#login-form button[type=submit]")
+            page.wait_for_url(lambda url: "/login/" not in url)
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def db_call(fn, *args, **kwargs):
+    """Run ORM code (factories, services) in a plain thread: beside Playwright's running loop, the services'
+    after-commit fan-out (async_to_sync) would otherwise refuse to run, and nothing would be pushed live."""
+    from django.db import connections
+
+    def call():
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(call).result()
+
+
+def open_chat(page, code: str):
+    """Open the chat on a group and wait until the socket is up and the history is shown."""
+    page.goto(f"/?g={code}")
+    page.wait_for_selector("#conn[data-state=online]")
+    page.wait_for_selector(f'.group-item.active[data-code="{code}"]')
+    page.wait_for_function("() => !document.querySelector('#history-state').textContent.includes('…')")
