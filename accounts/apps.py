@@ -25,11 +25,13 @@ class AccountsConfig(AppConfig):
         register_hook("group.join.check", gates.group_join_check)
         register_hook("group.admin.check", gates.group_admin_check)
 
-        # The staff role Groups exist after every migrate (and after a test flush).
+        # The staff role Groups and the grade table exist after every migrate (and after a test flush).
         post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="accounts.roles")
 
 
 def _ensure_roles(sender, **kwargs) -> None:
+    from .credit import grade_table_ensure
     from .roles import roles_ensure
 
     roles_ensure()
+    grade_table_ensure()

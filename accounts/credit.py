@@ -101,3 +101,12 @@ def credit_recover_sweep(*, now: datetime | None = None) -> int:
                           source=CreditSource.RECOVERY, reason=f"{period.days} days without violations", at=now)
             recovered += 1
     return recovered
+
+
+def grade_table_ensure() -> None:
+    """Create any missing row of the grade permissions table from the settings defaults (never overwrites an
+    operator's edits). Runs after every migrate, so a test flush or a fresh database always has the table."""
+    from .models import GradePermission
+
+    for grade, values in conf("GRADE_PERMISSIONS").items():
+        GradePermission.objects.get_or_create(grade=grade, defaults=values)

@@ -23,8 +23,9 @@ PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 @transaction.atomic
 def user_register(*, username: str, password: str, nickname: str = "", phone: str | None = None,
-                  language: str = "zh-hans", origin: Origin) -> User:
-    """Create an account. Side effects: network-log record ``account.register``."""
+                  language: str = "zh-hans", accept_agreements: bool = False, origin: Origin) -> User:
+    """Create an account. Side effects: network-log record ``account.register``; with ``accept_agreements`` (the
+    sign-up form's ticked agreement box) acceptance rows for every current agreement version (G5b)."""
     username = username.strip()
     if User.objects.filter(username=username).exists():
         raise ApplicationError("username_taken")
@@ -45,6 +46,10 @@ def user_register(*, username: str, password: str, nickname: str = "", phone: st
     user = User.objects.create_user(username, password, nickname=nickname, phone=phone or None,
                                     language=language if language in ("zh-hans", "en") else "zh-hans")
     record("account.register", actor_id=user.pk, origin=origin, data={"username": username})
+    if accept_agreements:
+        from .agreements import agreements_accept_current
+
+        agreements_accept_current(user=user, origin=origin)
     return user
 
 
@@ -83,7 +88,7 @@ def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 # The identity vault, agreements and credit live in their own modules; these are the entry points other code uses.
 from .agreements import agreement_publish, agreements_accept, agreements_accept_current  # noqa: E402
-from .credit import credit_change, credit_penalise, credit_recover_sweep  # noqa: E402
+from .credit import credit_change, credit_penalise, credit_recover_sweep, grade_table_ensure  # noqa: E402
 from .identity import (  # noqa: E402
     consent_give,
     identity_approve,
@@ -100,7 +105,7 @@ from .roles import roles_ensure  # noqa: E402
 
 __all__ = [
     "agreement_publish", "agreements_accept", "agreements_accept_current", "consent_give", "credit_change",
-    "credit_penalise", "credit_recover_sweep", "identity_approve", "identity_reencrypt", "identity_reject",
+    "credit_penalise", "credit_recover_sweep", "grade_table_ensure", "identity_approve", "identity_reencrypt", "identity_reject",
     "identity_reveal", "identity_submit_network_id", "identity_submit_organisation", "identity_submit_personal",
     "on_user_logged_in", "on_user_logged_out", "on_user_login_failed", "phone_code_send", "phone_verify",
     "roles_ensure", "user_register", "user_update_profile",

@@ -95,12 +95,12 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
 # --- which code is under test -------------------------------------------------------------------------------------
 # Other engineers edit the work tree while benchmarks run, so by default the server under test (and the migrations
 # and probes) run from a snapshot of a git ref (``git archive``, read-only on the repository), not the live tree.
-_app = {"dir": ROOT, "ref": "worktree"}
+_app = {"dir": ROOT, "ref": "worktree", "sha": "worktree"}
 
 
 def use_app(ref: str) -> dict[str, str]:
     if ref == "worktree":
-        _app.update(dir=ROOT, ref="worktree (uncommitted edits included)")
+        _app.update(dir=ROOT, ref="worktree (uncommitted edits included)", sha="worktree")
         return dict(_app)
     sha = subprocess.run(["git", "rev-parse", ref], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
     target = Path(os.environ.get("BENCH_SRC_DIR", "/tmp/groupchat-bench-src")) / sha[:12]
@@ -114,7 +114,7 @@ def use_app(ref: str) -> dict[str, str]:
     (target / "sitecustomize.py").write_text(
         "import sys\n"
         "sys.meta_path[:] = [f for f in sys.meta_path if '__editable__' not in getattr(f, '__module__', '')]\n")
-    _app.update(dir=target, ref=f"{ref} = {sha[:12]}")
+    _app.update(dir=target, ref=f"{ref} = {sha[:12]}", sha=sha[:12])
     return {"dir": str(target), "ref": _app["ref"]}
 
 
@@ -124,3 +124,7 @@ def app_dir() -> Path:
 
 def app_ref() -> str:
     return str(_app["ref"])
+
+
+def app_sha() -> str:
+    return str(_app["sha"])

@@ -421,16 +421,17 @@ def _marker():
 
 def ensure(*, history: int = 0, spread: int = 0, force: bool = False) -> dict[str, Any]:
     """Set up both databases unless they are already there for this code (and big enough for ``history``)."""
-    from .common import app_ref
+    from .common import app_sha
 
     out: dict[str, Any] = {}
     size = history_size()
     marker = _marker()
     built_for = marker.read_text() if marker.exists() else ""
-    if force or size < 0 or built_for != app_ref():
+    # the worktree changes under our feet: always rebuild for it
+    if force or size < 0 or not built_for.endswith(app_sha()) or app_sha() == "worktree":
         out["groupchat"] = setup_groupchat(history=history, spread=spread)
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(app_ref())
+        marker.write_text(app_sha())
     elif history and size < history:
         out["groupchat_history"] = fill_history(history=history - size, spread=spread)
     if force or not database_exists(BASE_DB):

@@ -12,23 +12,22 @@ from pathlib import Path
 from typing import Any
 
 BUCKETS = [
-    ("message_send (whole service call)", r"message_send \(groups/services/messages\.py"),
-    ("  SQL round trips (psycopg2 execute)", r"^execute \(django/db/backends/utils\.py|_execute \(django/db/backends"),
-    ("  ORM query building (compiler)", r"django/db/models/sql/compiler\.py"),
-    ("  model instantiation / save", r"save_base \(django/db/models/base\.py|__init__ \(django/db/models/base\.py"),
-    ("  transaction commit", r"commit \(django/db/backends/base/base\.py|__exit__ \(django/db/transaction\.py"),
-    ("  network log record()", r"record \(groupchat/core/events\.py"),
-    ("  rate limit (limits + Redis)", r"hit \(groupchat/core/ratelimit\.py"),
-    ("  broadcast after commit (group_send)", r"broadcast_now \(groupchat/core/broadcast\.py"),
-    ("  duplicate check _existing()", r"_existing \(groups/services/messages\.py"),
-    ("  group_get()", r"group_get \(groups/selectors\.py"),
-    ("channels_redis (any)", r"channels_redis/"),
-    ("asgiref sync<->async hops", r"asgiref/sync\.py"),
-    ("consumer send_json / JSON encode", r"send_json \(channels/generic/websocket\.py|orjson"),
-    ("uvicorn websocket protocol", r"uvicorn/protocols/websockets"),
-    ("websockets library", r"websockets/"),
-    ("event loop (uvloop run)", r"run_forever|uvloop"),
-    ("DB connection checks (health/close_old)", r"close_old_connections|close_if_unusable_or_obsolete|is_usable"),
+    # (label, pattern that must appear in the stack, pattern that must not)
+    ("message_send (the whole service call)", r"message_send \(groups/services/messages\.py", None),
+    ("  waiting on PostgreSQL (psycopg2 execute/commit)", r"_execute \(django/db/backends/utils\.py|_commit \(django/db/backends/base", None),
+    ("  ORM Python work (query compile, rows -> models), not waiting", r"django/db/models/", r"_execute \(django/db/backends/utils\.py"),
+    ("  accounts gates (message.check hooks)", r"run_hooks \(groupchat/core/hooks\.py", None),
+    ("  group_get()", r"group_get \(groups/selectors\.py", None),
+    ("  duplicate check _existing()", r"_existing \(groups/services/messages\.py", None),
+    ("  network log record()", r"record \(groupchat/core/events\.py", None),
+    ("  rate limit (limits + Redis)", r"hit \(groupchat/core/ratelimit\.py", None),
+    ("  broadcast after commit (wait for the loop's group_send)", r"broadcast_now \(groupchat/core/broadcast\.py", None),
+    ("DB connection health check (SELECT 1 per DB call)", r"is_usable \(django/db/backends", None),
+    ("close_old_connections hop per consumer event", r"aclose_old_connections|close_old_connections \(django/db/__init__", None),
+    ("channels_redis (any)", r"channels_redis/", None),
+    ("consumer send_json / orjson", r"send_json \(channels/generic/websocket\.py", None),
+    ("uvicorn websocket protocol", r"uvicorn/protocols/websockets", None),
+    ("websockets library (frames)", r"websockets/", None),
 ]
 
 
@@ -50,16 +49,15 @@ def summarise(path: Path, top: int = 25) -> dict[str, Any]:
     self_time: Counter = Counter()
     inclusive_fn: Counter = Counter()
     buckets: Counter = Counter()
-    compiled = [(name, re.compile(pat)) for name, pat in BUCKETS]
+    compiled = [(name, re.compile(pat), re.compile(neg) if neg else None) for name, pat, neg in BUCKETS]
     for frames, count in samples:
         thread = frames[0] if frames and frames[0].startswith(("thread", "process")) else "?"
         by_thread[thread.split(" ")[0] + " " + ("main" if "MainThread" in thread else "worker")] += count
         self_time[frames[-1]] += count
         for f in set(frames):
             inclusive_fn[f] += count
-        joined = "\n".join(frames)
-        for name, rx in compiled:
-            if any(rx.search(f) for f in frames) if "^" in rx.pattern else rx.search(joined):
+        for name, rx, neg in compiled:
+            if any(rx.search(f) for f in frames) and not (neg is not None and any(neg.search(f) for f in frames)):
                 buckets[name] += count
 
     def pct(n: int) -> float:
@@ -67,8 +65,9 @@ def summarise(path: Path, top: int = 25) -> dict[str, Any]:
 
     return {
         "samples": total,
+        "samples_per_thread": dict(by_thread.most_common(6)),
         "threads": {k: pct(v) for k, v in by_thread.most_common(6)},
-        "buckets_pct_inclusive": {name: pct(buckets[name]) for name, _ in BUCKETS},
+        "buckets_pct_inclusive": {name: pct(buckets[name]) for name, _, _ in BUCKETS},
         "top_self_pct": [(f, pct(n)) for f, n in self_time.most_common(top)],
         "top_inclusive_pct": [(f, pct(n)) for f, n in inclusive_fn.most_common(top * 2)
                               if "groups/" in f or "groupchat/" in f or "channels" in f][:top],
@@ -90,3 +89,9 @@ def render(summary: dict[str, Any]) -> str:
     for f, v in summary["top_inclusive_pct"][:15]:
         lines.append(f"  {v:5.1f}%  {f}")
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(render(summarise(Path(sys.argv[1]))))

@@ -49,12 +49,18 @@ def _layer_env(layer: str) -> dict[str, str]:
     return {"CHANNEL_LAYER_BACKEND": PUBSUB} if layer == "pubsub" else {}
 
 
+VARIANT: dict[str, str] = {"value": ""}
+
+
 def start_target(target: str, layer: str, *, port: int | None = None, flush: bool = True) -> server.Server:
     if target == "groupchat":
         if flush:
             _flush(GC_REDIS_DB)
-        return server.start("groupchat", "groupchat.asgi:application", data.gc_env(_layer_env(layer)), port=port,
-                            cwd=app_dir())
+        app, env = "groupchat.asgi:application", data.gc_env(_layer_env(layer))
+        if VARIANT["value"]:
+            app = "bench.variants:application"
+            env["BENCH_VARIANTS"] = VARIANT["value"]
+        return server.start("groupchat", app, env, port=port, cwd=app_dir())
     if flush:
         _flush(BASE_REDIS_DB)
     return server.start("baseline", "bench.baseline.asgi:application", data.base_env(_layer_env(layer)), port=port)
@@ -77,7 +83,7 @@ def _load_one(target: str, name: str, spec: driver.LoadSpec, layer: str) -> dict
                                             sampler=sampler))
     finally:
         srv.stop()
-    return {"target": target, "layer": layer, **result}
+    return {"target": target, "layer": layer, "variant": VARIANT["value"] if target == "groupchat" else "", **result}
 
 
 # --- printing ----------------------------------------------------------------------------------------------------
@@ -94,7 +100,8 @@ def summary_row(r: dict[str, Any]) -> dict[str, Any]:
     pct = res.get("cpu_pct_of_one_core", {})
     label = next((k for k in pct if k.startswith("server:")), None)
     return {
-        "target": f"{r['target']}" + (f" ({r['layer']})" if r.get("layer") not in (None, "core") else ""),
+        "target": f"{r['target']}" + (f" ({r['layer']})" if r.get("layer") not in (None, "core") else "")
+        + (f" +{r['variant']}" if r.get("variant") else ""),
         "conns": r["connections"]["ok"],
         "acked/s": s["accepted_msgs_per_s"],
         "ack p50": s["ack_ms"]["p50"], "ack p95": s["ack_ms"]["p95"], "ack p99": s["ack_ms"]["p99"],
@@ -102,7 +109,8 @@ def summary_row(r: dict[str, Any]) -> dict[str, Any]:
         "dlv/s": d["deliveries_per_s"],
         "dlv p50": d["latency_ms"]["p50"], "dlv p95": d["latency_ms"]["p95"], "dlv p99": d["latency_ms"]["p99"],
         "dlv max": d["latency_ms"]["max"],
-        "expected": d["expected"], "delivered": d["delivered"], "dup": d["duplicated"], "gaps": d["seq_gaps_seen"],
+        "expected": d["expected"], "delivered": d["delivered"], "lost": d["missing"], "dup": d["duplicated"],
+        "gaps": d["seq_gaps_seen"], "ooo": d["out_of_order"],
         "errors": sum(s["errors"].values()),
         "srv cpu%": sum(v for k, v in pct.items() if k.startswith("server:")) if label else None,
         "pg cpu%": pct.get("postgres"), "redis cpu%": pct.get("redis"), "driver cpu%": pct.get("driver"),
@@ -144,7 +152,7 @@ def finish(name: str, runs: list[dict[str, Any]], extra: dict[str, Any] | None =
     rows = [summary_row(r) for r in runs]
     print()
     print_table(rows)
-    result: dict[str, Any] = {"scenario": name, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(),
+    result: dict[str, Any] = {"scenario": name, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(), "variant": VARIANT["value"],
                               "argv": sys.argv, "runs": runs, "table": rows, **(extra or {})}
     gc = [r for r in runs if r["target"] == "groupchat"]
     base = [r for r in runs if r["target"] == "baseline"]
@@ -203,7 +211,7 @@ def cmd_scaleout(a) -> None:
     finally:
         for s in srvs:
             s.stop()
-    run = {"target": "groupchat", "layer": a.layer, "servers": len(srvs), **result}
+    run = {"target": "groupchat", "layer": a.layer, "variant": VARIANT["value"], "servers": len(srvs), **result}
     finish(f"scaleout-{a.layer}", [run], {"params": vars(a)})
     print("per server:", json.dumps(result["delivery"]["per_server"]))
 
@@ -290,7 +298,7 @@ def cmd_history(a) -> None:
             for k, v in runs.items()]
     print()
     print_table(rows)
-    result = {"scenario": "history", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(),
+    result = {"scenario": "history", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(), "variant": VARIANT["value"],
               "last_seq": last_seq, "pages": runs, "table": rows, "explain": explain, "resources": resources,
               "params": vars(a)}
     path = write_result("history", result)
@@ -333,13 +341,15 @@ def cmd_profile(a) -> None:
         srv.stop()
     summary = prof.summarise(raw)
     print(prof.render(summary))
-    run = {"target": "groupchat", "layer": a.layer, **result}
+    run = {"target": "groupchat", "layer": a.layer, "variant": VARIANT["value"], **result}
     finish("profile-ingest", [run], {"params": vars(a), "pyspy_raw": str(raw.relative_to(ROOT)), "profile": summary})
 
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--variant", default="",
+                   help="comma-separated what-if patches of the groupchat server (see bench/variants.py)")
     p.add_argument("--ref", default="HEAD",
                    help="git ref whose snapshot is the code under test (default HEAD), or 'worktree' for the live tree")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -398,7 +408,8 @@ def main(argv: list[str] | None = None) -> None:
     s.set_defaults(fn=cmd_queries)
 
     a = p.parse_args(argv)
-    print(f"code under test: {use_app(a.ref)['ref']}", flush=True)
+    VARIANT["value"] = a.variant
+    print(f"code under test: {use_app(a.ref)['ref']}" + (f", variants {a.variant}" if a.variant else ""), flush=True)
     a.fn(a)
 
 

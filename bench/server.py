@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,7 +15,9 @@ from typing import Any
 
 import psutil
 
-from .common import HOST, PY, RESULTS, ROOT
+from .common import BASE_DB, GC_DB, HOST, PY, RESULTS, ROOT
+
+_PG_BACKEND = re.compile(r"\(\d+\)|\[local\]")
 
 
 def free_port() -> int:
@@ -126,6 +129,11 @@ class Sampler:
             return "driver"
         name = p.info.get("name") or ""
         if name.startswith("postgres"):
+            # A backend serving another database (other engineers' test runs) is not ours; the shared processes
+            # (WAL writer, checkpointer, ...) and the bench databases' backends are.
+            cmd = " ".join(p.info.get("cmdline") or [])
+            if _PG_BACKEND.search(cmd) and not any(f" {db} " in cmd for db in (GC_DB, BASE_DB)):
+                return "other:postgres:backends of other databases"
             return "postgres"
         if name.startswith("redis"):
             return "redis"

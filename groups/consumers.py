@@ -20,7 +20,9 @@ from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
 from . import selectors, services
+from .batcher import batcher
 from .payloads import messages_payload
+from .services.messages import SendRequest
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +117,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         group = content.get("group")
         if not isinstance(group, str):
             raise _frame_error("bad_frame", "group must be a group code")
-        result = await database_sync_to_async(services.message_send)(
-            sender=self.user, group_code=group, body=content.get("body"), client_id=content.get("client_id"),
-            origin=self.origin,
-        )
+        result = await batcher().submit(SendRequest(sender=self.user, group_code=group, body=content.get("body"),
+                                                    client_id=content.get("client_id"), origin=self.origin))
         await self.send_json({"type": "ack", "client_id": result.message.client_id, "message": result.payload,
                               "duplicate": not result.created})
 
@@ -164,9 +164,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     _handlers = {"send": on_send, "resume": on_resume, "read": on_read, "typing": on_typing, "ping": on_ping}
 
     # --- channel-layer events -> server frames ------------------------------------------------------------------
-    async def message_new(self, event: dict[str, Any]) -> None:
-        message = event["message"]
-        await self.send_json({"type": "message", "group": message["group"], "message": message})
+    async def message_batch(self, event: dict[str, Any]) -> None:
+        """One channel-layer event carries every message a batch stored in this group, in seq order."""
+        for message in event["messages"]:
+            await self.send_json({"type": "message", "group": event["group"], "message": message})
 
     async def message_removed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "message_removed", "group": event["group"], "message_id": event["message_id"],

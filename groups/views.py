@@ -5,15 +5,21 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 
 from groupchat.core.errors import ApplicationError
 
 from . import selectors
-from .models import Invitation
+from .models import GroupCategory, Invitation
 
 # The owner's duties (REGULATION G9a), shown when creating a group and when accepting an ownership transfer.
 OWNER_DUTIES_VERSION = "2017-1"
+
+
+def _category_name(slug: str) -> str:
+    category = GroupCategory.objects.filter(slug=slug).first() if slug else None
+    return category.name(translation.get_language() or "zh-hans") if category else slug
 
 
 def _group_or_404(code: str):
@@ -38,8 +44,11 @@ def group_info(request, code: str):
     membership = None
     if request.user.is_authenticated:
         membership = selectors.membership_get(user=request.user, group=group)
+    language = translation.get_language() or "zh-hans"
     return render(request, "groups/info.html", {
         "group": group, "managers": managers, "membership": membership,
+        "category_name": _category_name(group.category),
+        "tier_name": group.tier.name(language) if group.tier_id else "",
         "pending_owner_is_me": request.user.is_authenticated and group.pending_owner_id == request.user.pk,
     })
 

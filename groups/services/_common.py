@@ -10,6 +10,7 @@ from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.origin import Origin
 
+from .. import errors  # noqa: F401  (registers the codes every service raises, whoever imports services first)
 from ..models import AuditAction, Group, GroupAuditEvent, Membership, Role
 from ..payloads import group_payload
 

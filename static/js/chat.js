@@ -516,7 +516,7 @@
       ui.memberList.append(el("li", { class: "member", dataset: { userId: m.user.id, role: m.role } },
         avatar(m.user.nickname, m.user.id),
         el("span", { class: "member-name", text: m.user.nickname }), roleBadge(m.role),
-        muted ? el("span", { class: "muted-flag", title: interpolate(gettext("Muted until %(t)s"), { t: fmtFull(m.muted_until) }), text: "🔇" }) : null,
+        muted ? el("span", { class: "muted-flag", title: interpolate(gettext("Muted until %(t)s"), { t: fmtFull(m.muted_until) }), text: gettext("muted") }) : null,
         m.user.id !== me.id ? el("a", { class: "report-link", href: reportHref("user", m.user.id), text: gettext("Report") }) : null));
     }
   }
@@ -723,6 +723,11 @@
   });
 
   // ---------------------------------------------------------------- start -------------------------------------
-  window.GCChat = { groups, pending, get ws() { return ws; }, reconnect: () => { if (ws) ws.close(); else connect(); } };
+  // A small handle for debugging and the browser tests: drop the socket (no automatic reconnect) and reconnect.
+  window.GCChat = {
+    groups, pending, get ws() { return ws; },
+    disconnect() { const old = ws; ws = null; clearTimeout(reconnectTimer); reconnectTimer = null; if (old) { old.onclose = null; old.close(); } setConn("offline"); },
+    reconnect() { this.disconnect(); attempt = 0; connect(); },
+  };
   loadGroups().then(connect);
 })();

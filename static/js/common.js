@@ -100,10 +100,12 @@
     setTimeout(() => n.remove(), 4700);
   }
 
+  const PALETTE = ["#0f766e", "#2563eb", "#7c3aed", "#db2777", "#ea580c", "#16a34a", "#0891b2", "#9333ea", "#c2410c",
+    "#4f46e5", "#be123c", "#0d9488"];
   function avatarColor(seed) {
-    let h = 0;
-    for (const ch of String(seed)) h = (h * 31 + ch.codePointAt(0)) % 360;
-    return `hsl(${h} 55% 46%)`;
+    let h = 2166136261;
+    for (const ch of String(seed)) { h ^= ch.codePointAt(0); h = Math.imul(h, 16777619); }
+    return PALETTE[(h >>> 0) % PALETTE.length];
   }
   function avatar(nickname, seed) {
     const a = el("span", { class: "avatar", "aria-hidden": "true", text: (nickname || "?").trim().slice(0, 1).toUpperCase() });

@@ -7,6 +7,28 @@
   const $ = (id) => document.getElementById(id);
   const me = Number(document.body.dataset.userId || 0);
 
+  /** Tiers (with what I lack for each) and categories, from GET /api/v1/tiers/. */
+  let tiersPromise = null;
+  function loadTiers() {
+    tiersPromise = tiersPromise || api("GET", "/api/v1/tiers/");
+    return tiersPromise;
+  }
+  function fillCategories(select, categories) {
+    const current = select.dataset.current || "";
+    for (const c of categories) select.append(el("option", { value: c.slug, text: c.name, selected: c.slug === current }));
+    if (current && !categories.some((c) => c.slug === current)) select.append(el("option", { value: current, text: current, selected: true }));
+  }
+  function missingText(m) {
+    if (m.code === "owner_verification_level") {
+      return interpolate(gettext("needs identity verification level L%(need)s (yours: L%(have)s)"), m);
+    }
+    if (m.code === "credit_insufficient") {
+      return interpolate(gettext("needs credit grade %(need)s or better (yours: %(have)s)"), m);
+    }
+    return m.code;
+  }
+
+
   // ---------------------------------------------------------------- group info: join, leave, transfer ---------
   const info = $("group-info");
   if (info) {
@@ -82,6 +104,33 @@
   const createForm = $("create-form");
   if (createForm) {
     const mode = $("c-join-mode");
+    loadTiers().then((data) => {
+      fillCategories($("c-category"), data.categories);
+      const box = $("c-tiers");
+      $("c-tiers-loading").remove();
+      let checked = false;
+      for (const tier of data.tiers) {
+        const ok = !tier.missing.length;
+        const notes = [interpolate(gettext("up to %(n)s members"), { n: tier.max_members })];
+        if (tier.requires_review) notes.push(gettext("reviewed by the platform before it opens"));
+        const input = el("input", { type: "radio", name: "tier", value: tier.slug, disabled: !ok,
+          checked: ok && !checked, dataset: { joinModes: tier.join_modes.join(",") } });
+        if (ok) checked = true;
+        box.append(el("label", { class: "tier" + (ok ? "" : " tier-locked"), dataset: { tier: tier.slug } }, input,
+          el("span", { class: "tier-main" }, el("strong", { text: tier.name }), el("span", { class: "hint", text: notes.join(" · ") }),
+            ok ? null : el("span", { class: "tier-missing", text: gettext("Not available to you: ") + tier.missing.map(missingText).join("; ") }))));
+      }
+      syncModes();
+    }).catch((e) => showError("#create-error", e));
+    // A tier allows only some join modes: offer only those.
+    const syncModes = () => {
+      const tier = createForm.querySelector("input[name=tier]:checked");
+      if (!tier) return;
+      const allowed = tier.dataset.joinModes.split(",");
+      for (const opt of mode.options) opt.disabled = !allowed.includes(opt.value);
+      if (mode.selectedOptions[0].disabled) { mode.value = allowed[0]; syncQuestion(); }
+    };
+    $("c-tiers").addEventListener("change", syncModes);
     const syncQuestion = () => { $("c-question-row").hidden = mode.value !== "question"; };
     mode.addEventListener("change", syncQuestion);
     syncQuestion();
@@ -89,12 +138,19 @@
       ev.preventDefault();
       showError("#create-error", null);
       const f = createForm.elements;
+      const tier = createForm.querySelector("input[name=tier]:checked");
       const body = { name: f.name.value, category: f.category.value, join_mode: f.join_mode.value,
+        tier: tier ? tier.value : "",
         join_question: f.join_question.value, announcement: f.announcement.value, rules: f.rules.value,
         is_public: f.is_public.checked, acknowledge_duties: f.acknowledge_duties.checked };
       $("create-btn").disabled = true;
       try {
         const g = await api("POST", "/api/v1/groups/", body);
+        if (g.status === "pending_review") {
+          $("create-review").hidden = false;
+          $("create-btn").hidden = true;
+          return;
+        }
         location.href = "/?g=" + g.code;
       } catch (e) {
         showError("#create-error", fieldErrors(e));
@@ -245,7 +301,7 @@
         const data = await api("GET", `${base}/audit/`);
         tbody.textContent = "";
         for (const e of data.results) {
-          const details = Object.entries(e.data || {}).filter(([k]) => !["message_id"].includes(k))
+          const details = Object.entries(e.data || {}).filter(([k, v]) => k !== "message_id" && v !== null && v !== "")
             .map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ");
           tbody.append(el("tr", { dataset: { action: e.action } }, el("td", { text: fmtFull(e.created_at) }),
             el("td", { text: e.actor || "—" }), el("td", { text: AUDIT[e.action] || e.action }),
@@ -297,6 +353,7 @@
       });
     }
 
+    loadTiers().then((data) => fillCategories($("s-category"), data.categories)).catch(() => {});
     loadRequests();
     loadMembers();
     loadAudit();

@@ -130,3 +130,11 @@ def test_admin_review_queue_masked_and_reveal_recorded(alice, reviewer, submit_p
     assert revealed.status_code == 200 and NUMBER in revealed.content.decode()
     client.post(f"/admin/accounts/identitysubmission/{submission.pk}/approve/")
     assert User.objects.get(pk=alice.pk).verification_level == 2
+
+
+@pytest.mark.clause("G5b")
+def test_sign_up_with_the_agreement_box_ticked_records_acceptances(publish_material, origin):
+    new = publish_material()
+    user = services.user_register(username="newbie", password="correct-horse-battery-9", accept_agreements=True,
+                                  origin=origin)
+    assert AgreementAcceptance.objects.get(user=user, agreement=new).ip == origin.ip

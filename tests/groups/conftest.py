@@ -15,3 +15,26 @@ def sent_events(monkeypatch):
     sent: list[tuple[list[str], dict]] = []
     monkeypatch.setattr(broadcast, "broadcast_now", lambda names, event: sent.append((list(names), event)))
     return sent
+
+
+# Rows the data migrations seed (default tiers and categories, agreements, credit grades). A transactional test's
+# flush empties every table, so the tests that run after one would find none; put them back first.
+_SEEDS = [
+    ("accounts.migrations.0003_seed_agreements_grades", "seed"),
+    ("groups.migrations.0003_default_tiers_categories", "forwards"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not (transactional or {"transactional_db", "live_asgi"} & set(request.fixturenames)):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in _SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)

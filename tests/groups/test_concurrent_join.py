@@ -36,7 +36,7 @@ def test_concurrent_joins_never_exceed_the_cap():
                 outcome = "joined"
             except ApplicationError as exc:
                 outcome = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported below, never swallowed
+        except Exception as exc:  # reported in the outcomes, never swallowed
             outcome = f"crash: {exc!r}"
         finally:
             connections.close_all()
@@ -52,3 +52,56 @@ def test_concurrent_joins_never_exceed_the_cap():
     assert sorted(outcomes) == sorted(["joined"] * FREE_PLACES + ["group_full"] * (THREADS - FREE_PLACES))
     group.refresh_from_db()
     assert group.member_count == 1 + FREE_PLACES == Membership.objects.filter(group=group).count()
+
+
+def _race(n: int, work) -> list:
+    """Run ``work(i)`` in ``n`` threads released together, each on its own database connection."""
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+
+    def run(i):
+        try:
+            barrier.wait(timeout=10)
+            results[i] = work(i)
+        except Exception as exc:  # reported in the results, never swallowed
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+def test_concurrent_senders_get_a_contiguous_seq():
+    owner = UserFactory()
+    group = make_group(owner)
+    users = [UserFactory() for _ in range(THREADS)]
+    for user in users:
+        services.group_join(user=user, group=group, origin=ORIGIN)
+
+    results = _race(THREADS, lambda i: services.message_send(sender=users[i], group_code=group.code, body=f"{i}",
+                                                              client_id="c", origin=ORIGIN))
+
+    assert sorted(r.message.seq for r in results) == list(range(1, THREADS + 1))
+    group.refresh_from_db()
+    assert group.last_seq == THREADS
+
+
+def test_racing_retries_of_one_frame_store_one_message_and_use_one_seq():
+    owner = UserFactory()
+    group = make_group(owner)
+
+    results = _race(THREADS, lambda i: services.message_send(sender=owner, group_code=group.code, body="一次",
+                                                              client_id="same", origin=ORIGIN))
+
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert len({r.message.pk for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    group.refresh_from_db()
+    assert group.last_seq == 1  # the losers' seqs were given back with their rolled-back transactions
+    services.message_send(sender=owner, group_code=group.code, body="下一条", client_id="next", origin=ORIGIN)
+    assert list(group.messages.order_by("seq").values_list("seq", flat=True)) == [1, 2]

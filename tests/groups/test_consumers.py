@@ -51,10 +51,10 @@ async def next_frame(comm, type_: str, timeout: float = 5) -> dict:
 
 
 async def nothing_of(comm, type_: str, within: float = QUIET) -> None:
-    with contextlib.suppress(asyncio.TimeoutError):
-        while True:
-            frame = await comm.receive_json_from(timeout=within)
-            assert frame["type"] != type_, frame
+    # receive_nothing, not a receive that times out: a timed-out receive cancels the consumer.
+    while not await comm.receive_nothing(timeout=within):
+        frame = await comm.receive_json_from(timeout=1)
+        assert frame["type"] != type_, frame
 
 
 @pytest.fixture
@@ -75,6 +75,7 @@ async def test_anonymous_socket_is_closed_with_4401():
     assert ok
     closed = await comm.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4401}
+    await comm.disconnect()
 
 
 async def test_hello_lists_my_groups(w):

@@ -256,3 +256,37 @@ def test_full_group_refuses_approvals_and_invitations_too(owner, alice, bob, use
     request.refresh_from_db()
     assert request.status == RequestStatus.PENDING
     assert group.memberships.count() == 1
+
+
+# --- the same flows over HTTP -----------------------------------------------------------------------------------------
+@pytest.mark.clause("G8c")
+def test_join_flows_over_the_api(owner, alice, bob, api):
+    code = api(owner).post("/api/v1/groups/", {"name": "审核群", "join_mode": "question", "join_question": "为什么？",
+                                               "acknowledge_duties": True}, format="json").json()["code"]
+    response = api(alice).post(f"/api/v1/groups/{code}/join/", {}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "answer_required"
+    response = api(alice).post(f"/api/v1/groups/{code}/join/", {"answer": "学习"}, format="json")
+    assert response.status_code == 202 and response.json()["status"] == "pending"
+    pending = api(owner).get(f"/api/v1/groups/{code}/requests/").json()["results"]
+    assert [(r["user"]["id"], r["answer"]) for r in pending] == [(alice.pk, "学习")]
+    response = api(owner).post(f"/api/v1/requests/{pending[0]['id']}/decide/", {"approve": True}, format="json")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+
+    response = api(owner).post(f"/api/v1/groups/{code}/invitations/", {"user_id": bob.pk}, format="json")
+    assert response.status_code == 201
+    invitation = response.json()
+    assert invitation["link"] == f"/invite/{invitation['token']}/" and invitation["expires_at"]
+    response = api(bob).post(f"/api/v1/invitations/{invitation['token']}/accept/")
+    assert response.status_code == 201 and response.json() == {"group": code, "role": "member"}
+    roles = {m["user"]["id"]: m["role"] for m in api(bob).get(f"/api/v1/groups/{code}/members/").json()["results"]}
+    assert roles == {owner.pk: "owner", alice.pk: "member", bob.pk: "member"}
+
+
+@pytest.mark.clause("G8b")
+def test_info_page_is_public_and_shows_the_required_fields(owner, alice, origin, member_of, api):
+    group = make_group(owner, name="公开群", category="interest", announcement="欢迎")
+    member_of(group, alice, role="admin")
+    info = api().get(f"/api/v1/groups/{group.code}/").json()
+    assert (info["code"], info["name"], info["member_count"], info["announcement"]) == (group.code, "公开群", 2, "欢迎")
+    assert info["category"] and info["created_at"]
+    assert {(a["user"]["id"], a["role"]) for a in info["admins"]} == {(owner.pk, "owner"), (alice.pk, "admin")}

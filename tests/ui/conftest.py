@@ -28,6 +28,32 @@ def _close_db_connections_after_async_test():
     connections.close_all()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The factories hash a password per user and every log-in checks one; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+SEED_MIGRATIONS = ["groups.migrations.0003_default_tiers_categories", "accounts.migrations.0003_seed_agreements_grades"]
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(live_asgi):
+    """The rows the data migrations seed (tiers, categories, agreements, credit grades): the flush after each
+    transactional test wipes them, so they are put back (idempotently) with the migrations' own functions."""
+    import importlib
+
+    from django.apps import apps
+
+    def seed():
+        for name in SEED_MIGRATIONS:
+            module = importlib.import_module(name)
+            for op in module.Migration.operations:
+                op.code(apps, None)
+
+    db_call(seed)
+
+
 @pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
@@ -92,6 +118,6 @@ def db_call(fn, *args, **kwargs):
 def open_chat(page, code: str):
     """Open the chat on a group and wait until the socket is up and the history is shown."""
     page.goto(f"/?g={code}")
-    page.wait_for_selector("#conn[data-state=online]")
-    page.wait_for_selector(f'.group-item.active[data-code="{code}"]')
+    page.wait_for_selector("#conn[data-state=online]", state="attached")
+    page.wait_for_selector(f'.group-item.active[data-code="{code}"]', state="attached")
     page.wait_for_function("() => !document.querySelector('#history-state').textContent.includes('…')")

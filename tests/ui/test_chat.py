@@ -170,7 +170,8 @@ def test_pending_then_acked_and_missed_messages_resumed_after_reconnect(new_page
     assert page.locator("#message-list li.pending").count() == 0
 
     # Drop the socket, send meanwhile from elsewhere, reconnect: the missed message arrives once (resume).
-    page.evaluate("() => { window.GCChat.ws.onclose = null; window.GCChat.ws.close(); }")
+    page.evaluate("() => window.GCChat.disconnect()")
+    page.wait_for_timeout(200)
     _send(other, group, "断线期间的消息", "offline-1")
     page.evaluate("() => window.GCChat.reconnect()")
     page.locator("#message-list li.msg", has_text="断线期间的消息").wait_for()
@@ -196,3 +197,24 @@ def test_rules_dialog_before_first_message(new_page):
     page.click("#rules-accept")
     page.locator("#message-list li.msg[data-seq]", has_text="我的第一条消息").wait_for()
     assert Message.objects.filter(group=group, body="我的第一条消息").count() == 1
+
+
+@pytest.mark.clause("G9b")
+def test_muted_member_sees_the_refusal_then_retries_after_unmute(new_page):
+    owner = _user("禁言者")
+    member = _user("被禁言")
+    group = _group(owner, name="禁言群")
+    _member(group, member)
+    db_call(services.member_mute, actor=owner, group=group, target=member, minutes=10, origin=ORIGIN)
+    page = new_page(member)
+    open_chat(page, group.code)
+    page.fill("#composer-input", "我能说话吗")
+    page.press("#composer-input", "Enter")
+    failed = page.locator('#message-list li.pending[data-status="failed"]', has_text="我能说话吗")
+    failed.wait_for()
+    assert "禁言" in failed.locator(".msg-state").inner_text()  # the server's human detail, in Chinese
+    db_call(services.member_mute, actor=owner, group=group, target=member, minutes=None, origin=ORIGIN)
+    failed.locator(".retry-btn").click()
+    page.locator("#message-list li.msg[data-seq]", has_text="我能说话吗").wait_for()
+    assert page.locator("#message-list li.pending").count() == 0
+    assert Message.objects.filter(group=group, body="我能说话吗").count() == 1

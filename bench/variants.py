@@ -1,0 +1,59 @@
+"""What-if variants of the server under test, applied as run-time patches by the bench only (no application code is
+changed). Each one tests a suggestion in docs/performance.md; select with ``--variant a,b`` (env BENCH_VARIANTS).
+
+- ``no-dispatch-close``: ChatConsumer.dispatch without Channels' per-event ``aclose_old_connections()``, which sends
+  every channel-layer event (every delivery!) through the one thread-sensitive worker thread that also runs every
+  ``message_send``. ``database_sync_to_async`` still closes stale connections around each real DB call.
+- ``db-threads``: the consumer's send path runs in asgiref's thread pool (``thread_sensitive=False``) instead of the
+  single shared thread, so several sends (each with its own PostgreSQL connection) proceed at once.
+- ``no-health-check``: ``CONN_HEALTH_CHECKS = False`` (no ``SELECT 1`` before the first query of every DB call).
+- ``switch-interval``: ``sys.setswitchinterval(0.0005)`` (default 5 ms). Tests the GIL convoy: the DB thread gives up
+  the GIL on every query round trip and, while the event loop thread is busy, waits up to the switch interval to get
+  it back, a dozen times per message.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
+VARIANTS = {v.strip() for v in os.environ.get("BENCH_VARIANTS", "").split(",") if v.strip()}
+KNOWN = {"no-dispatch-close", "db-threads", "no-health-check", "switch-interval"}
+if VARIANTS - KNOWN:
+    raise SystemExit(f"unknown bench variants {sorted(VARIANTS - KNOWN)}; known: {sorted(KNOWN)}")
+
+if "switch-interval" in VARIANTS:
+    import sys
+
+    sys.setswitchinterval(0.0005)
+
+if "no-health-check" in VARIANTS:
+    from django.conf import settings
+
+    for db in settings.DATABASES.values():
+        db["CONN_HEALTH_CHECKS"] = False
+
+from groupchat.asgi import application  # noqa: E402  (settings patched first)
+
+if "no-dispatch-close" in VARIANTS:
+    from channels.consumer import get_handler_name
+
+    from groups.consumers import ChatConsumer
+
+    async def dispatch(self, message):
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    ChatConsumer.dispatch = dispatch
+
+if "db-threads" in VARIANTS:
+    from channels.db import DatabaseSyncToAsync
+
+    import groups.consumers
+
+    groups.consumers.database_sync_to_async = functools.partial(DatabaseSyncToAsync, thread_sensitive=False)
+
+__all__ = ["VARIANTS", "application"]
