@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 import orjson
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
@@ -62,6 +63,15 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"type": "hello", "user": {"id": user.pk, "nickname": user.nickname},
                               "groups": sorted(self.codes)})
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch first runs ``close_old_connections`` in the database thread for *every* event, so
+        each delivery of a message to each socket would queue behind the writes in that one thread. Our database
+        work all goes through ``database_sync_to_async``, which closes stale connections around each call itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
