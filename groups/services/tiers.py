@@ -246,18 +246,30 @@ def application_decide(*, actor: User, application_id: int, approve: bool, reaso
 
 # --- the sweep ---------------------------------------------------------------------------------------------------
 
-# One statement for every group: today's last_seq and size. Re-running on the same day overwrites (idempotent).
+# One statement for every group: today's last_seq and size. Re-running on the same day writes only what changed.
 _SNAPSHOT_SQL = f"""
-    INSERT INTO {GroupActivityDay._meta.db_table} (group_id, day, last_seq, member_count)
+    INSERT INTO {GroupActivityDay._meta.db_table} AS a (group_id, day, last_seq, member_count)
     SELECT id, %s, last_seq, member_count FROM {Group._meta.db_table} WHERE status <> 'closed'
     ON CONFLICT (group_id, day) DO UPDATE SET last_seq = EXCLUDED.last_seq, member_count = EXCLUDED.member_count
+    WHERE a.last_seq <> EXCLUDED.last_seq OR a.member_count <> EXCLUDED.member_count
 """
 
+# Average messages a day over the window: seq growth since the newest snapshot at or before the window's start.
+# Rows whose average did not change are not rewritten (a rewrite costs a new tuple and its index entries).
+_WINDOW_AVG = f"""(last_seq - COALESCE((SELECT a.last_seq FROM {GroupActivityDay._meta.db_table} a
+    WHERE a.group_id = {Group._meta.db_table}.id AND a.day <= %s ORDER BY a.day DESC LIMIT 1), 0)) / %s"""
 _ACTIVITY_SQL = f"""
-    UPDATE {Group._meta.db_table} AS g SET activity_avg = (g.last_seq - COALESCE(
-        (SELECT a.last_seq FROM {GroupActivityDay._meta.db_table} a
-         WHERE a.group_id = g.id AND a.day <= %s ORDER BY a.day DESC LIMIT 1), 0)) / %s
-    WHERE g.status <> 'closed'
+    UPDATE {Group._meta.db_table} SET activity_avg = {_WINDOW_AVG}
+    WHERE status <> 'closed' AND activity_avg <> {_WINDOW_AVG}
+"""
+
+_PURGE_SQL = f"DELETE FROM {GroupActivityDay._meta.db_table} WHERE day < %s"
+
+_OUTGROWN_SQL = f"""
+    SELECT g.id, band.id FROM {Group._meta.db_table} g
+    JOIN {TierPolicy._meta.db_table} band ON band.slug = g.size_band
+    LEFT JOIN {TierPolicy._meta.db_table} current ON current.id = g.tier_id
+    WHERE g.status <> 'closed' AND (current.id IS NULL OR band.rank > current.rank)
 """
 
 
@@ -270,9 +282,12 @@ def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
     """Daily (G7a): snapshot every group's seq, compute the 30-day average messages/day, set activity and size
     bands, and re-tier groups whose size passed their tier. Set-based SQL, so cheap at 100,000 groups; idempotent."""
     today = today or timezone.localdate()
+    start = today - timedelta(days=window_days)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_SNAPSHOT_SQL, [today])
-        cursor.execute(_ACTIVITY_SQL, [today - timedelta(days=window_days), float(window_days)])
+        cursor.execute(_ACTIVITY_SQL, [start, float(window_days), start, float(window_days)])
+        # Keep one snapshot older than the window (the baseline of the next days' averages), nothing before it.
+        cursor.execute(_PURGE_SQL, [start - timedelta(days=7)])
     tiers = list(TierPolicy.objects.order_by("rank"))
     bands = {"quiet": 0, "active": 0, "busy": 0}
     quiet, busy = settings.GROUPCHAT.get("ACTIVITY_BANDS", (10, 200))
@@ -291,17 +306,15 @@ def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
         lower = tier.max_members
     retiered = 0
     # Re-tier only groups whose size band outranks their tier (a policy change lowered a cap, or a group predates
-    # tiers). Few rows: each is locked, changed and recorded one by one.
-    candidates = Group.objects.exclude(status=GroupStatus.CLOSED).exclude(size_band="").values_list(
-        "pk", "size_band", "tier__rank")
-    rank_of = {t.slug: t for t in tiers}
-    for pk, band, rank in candidates.iterator():
-        target = rank_of.get(band)
-        if target is None or (rank is not None and target.rank <= rank):
-            continue
+    # tiers): found in SQL, then each is locked, changed and recorded one by one.
+    with connection.cursor() as cursor:
+        cursor.execute(_OUTGROWN_SQL)
+        outgrown = cursor.fetchall()
+    by_id = {t.pk: t for t in tiers}
+    for pk, target_id in outgrown:
         with transaction.atomic():
             group = Group.objects.select_for_update(of=("self",)).select_related("owner", "tier").get(pk=pk)
-            if group_set_tier(group=group, tier=target, reason="size", actor_id=None, origin=SYSTEM,
+            if group_set_tier(group=group, tier=by_id[target_id], reason="size", actor_id=None, origin=SYSTEM,
                               data={"member_count": group.member_count}):
                 retiered += 1
     return {"retiered": retiered, **{f"band_{k}": v for k, v in bands.items()}}
