@@ -1,10 +1,13 @@
 """What accounts lends the send / create / join / admin paths through start-up hooks (registered in apps.py).
 
-Each check reads fresh state (verification level and credit score in one primary-key lookup; pending agreements in
-one query): a socket's ``scope["user"]`` was loaded at connect and may be stale after the user verifies elsewhere.
+Each check reads fresh state: a socket's ``scope["user"]`` was loaded at connect and may be stale after the user
+verifies or accepts elsewhere. The send path reads it in one query (``user_gate_state``); the grade's rate limit costs
+one more Redis hit only when it is stricter than the platform-wide send rate.
 """
 
 from __future__ import annotations
+
+from django.conf import settings
 
 from groupchat.core import ratelimit
 from groupchat.core.errors import ApplicationError
@@ -12,7 +15,7 @@ from groupchat.core.errors import ApplicationError
 from .agreements import agreement_check
 from .conf import conf
 from .models import User
-from .selectors import grade_for, grade_permissions_for_grade
+from .selectors import grade_for, grade_permissions_for_grade, user_gate_state
 
 
 def _fresh(user: User) -> tuple[int, int]:
@@ -29,11 +32,14 @@ def _require_verified(level: int) -> None:
 
 def message_check(*, user: User, **_) -> None:
     """G6a + G5b + G7b on the send path: verified, current agreements accepted, grade message rate."""
-    level, score = _fresh(user)
-    _require_verified(level)
-    agreement_check(user)
-    perms = grade_permissions_for_grade(grade_for(score), score=score)
-    if perms.message_rate and not ratelimit.hit(perms.message_rate, "send-grade", str(user.pk)):
+    state = user_gate_state(user.pk)
+    if state is None:
+        raise ApplicationError("not_authenticated")
+    _require_verified(state.level)
+    if state.agreements_missing:
+        agreement_check(user)  # builds the refusal with the versions to accept
+    rate = state.message_rate
+    if rate and rate != settings.GROUPCHAT["SEND_RATE"] and not ratelimit.hit(rate, "send-grade", str(user.pk)):
         raise ApplicationError("rate_limited")
 
 

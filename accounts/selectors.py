@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, CharField, Exists, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
 from .conf import conf
@@ -118,3 +118,40 @@ def identity_state(user: User) -> IdentityState:
         approved_personal=next((s for s in personal if s.status == SubmissionStatus.APPROVED), None),
         approved_organisation=next((s for s in org if s.status == SubmissionStatus.APPROVED), None),
     )
+
+
+@dataclass(frozen=True)
+class GateState:
+    level: int
+    score: int
+    grade: str
+    agreements_missing: bool
+    message_rate: str  # the grade's message rate ("" = none)
+
+
+def _missing_agreements_for(user_ref) -> Exists:
+    now = timezone.now()
+    newer_material = Agreement.objects.filter(kind=OuterRef("kind"), material=True, published_at__lte=now,
+                                              published_at__gt=OuterRef("published_at"))
+    accepted = AgreementAcceptance.objects.filter(user_id=user_ref, agreement__kind=OuterRef("kind"),
+                                                  agreement__published_at__gte=OuterRef("published_at"))
+    return Exists(Agreement.objects.filter(material=True, published_at__lte=now)
+                  .exclude(Exists(newer_material)).exclude(Exists(accepted)))
+
+
+def user_gate_state(user_id: int) -> GateState | None:
+    """Everything the send path needs from accounts, fresh, in one query: verification level, score, grade,
+    whether a material agreement is still to be accepted, and the grade's message rate."""
+    grades = conf("CREDIT_GRADES")
+    grade_expr = Case(*[When(credit_score__gte=floor, then=Value(grade)) for grade, floor in grades[:-1]],
+                      default=Value(grades[-1][0]), output_field=CharField())
+    row = (User.objects.filter(pk=user_id)
+           .annotate(grade=grade_expr, agreements_missing=_missing_agreements_for(OuterRef(OuterRef("pk"))))
+           .annotate(rate=Subquery(GradePermission.objects.filter(grade=OuterRef("grade")).values("message_rate")[:1]))
+           .values_list("verification_level", "credit_score", "grade", "agreements_missing", "rate").first())
+    if row is None:
+        return None
+    level, score, grade, missing, rate = row
+    if rate is None:
+        rate = conf("GRADE_PERMISSIONS")[grade]["message_rate"]
+    return GateState(level=level, score=score, grade=grade, agreements_missing=bool(missing), message_rate=rate)

@@ -50,6 +50,17 @@ def queries() -> dict:
         services.message_send(sender=user, group_code=code, body="probe message", client_id=f"probe-send_warm-{stamp}",
                               origin=origin)
     out["send_retry_same_client_id"] = {"count": len(ctx.captured_queries), "sql": _sql(ctx.captured_queries)}
+    from groups.services import messages as send_module
+
+    if hasattr(send_module, "message_send_many"):  # the batched writer: one batch of 20 senders into one group
+        SendRequest = send_module.SendRequest
+
+        senders = list(User.objects.filter(pk__in=member_ids("ingest")[:20]))
+        reqs = [SendRequest(u, code, "probe message", f"probe-batch-{stamp}-{u.pk}", origin) for u in senders]
+        with CaptureQueriesContext(connection) as ctx:
+            send_module.message_send_many(requests=reqs)
+        out["send_batch_of_20"] = {"count": len(ctx.captured_queries), "per_message": len(ctx.captured_queries) / 20,
+                                   "sql": sorted(set(_sql(ctx.captured_queries)))[:40]}
     with CaptureQueriesContext(connection) as ctx:
         Token.objects.select_related("user").get(key=token_for(uid))  # what groupchat.ws_auth does
         selectors.group_codes_for_user(user_id=uid)

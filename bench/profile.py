@@ -13,7 +13,7 @@ from typing import Any
 
 BUCKETS = [
     # (label, pattern that must appear in the stack, pattern that must not)
-    ("message_send (the whole service call)", r"message_send \(groups/services/messages\.py", None),
+    ("message_send[_many] (the whole service call)", r"message_send(_many)? \(groups/services/messages\.py", None),
     ("  waiting on PostgreSQL (psycopg2 execute/commit)", r"_execute \(django/db/backends/utils\.py|_commit \(django/db/backends/base", None),
     ("  ORM Python work (query compile, rows -> models), not waiting", r"django/db/models/", r"_execute \(django/db/backends/utils\.py"),
     ("  accounts gates (message.check hooks)", r"run_hooks \(groupchat/core/hooks\.py", None),

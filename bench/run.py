@@ -176,7 +176,8 @@ def cmd_ingest(a) -> None:
     members = data.member_ids("ingest")
     spec = driver.LoadSpec(senders=members[: a.senders], receivers=members[a.senders: a.senders + a.receivers],
                            duration=a.duration, mode="closed")
-    runs = [_load_one(t, "ingest", spec, a.layer) for t in a.targets.split(",") for _ in range(a.repeat)]
+    # interleaved (A B A B ...), so a burst of load from elsewhere on the box hits both targets alike
+    runs = [_load_one(t, "ingest", spec, a.layer) for _ in range(a.repeat) for t in a.targets.split(",")]
     finish(f"ingest-{a.layer}", runs, {"params": vars(a)})
 
 

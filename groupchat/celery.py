@@ -20,4 +20,6 @@ app.conf.beat_schedule = {
     "groups-expire-invitations": {"task": "groups.tasks.invitations_expire", "schedule": crontab(minute=7)},
     # G7a: once a day, after midnight Beijing time when traffic is lowest, snapshot activity and re-tier groups.
     "groups-tiers-sweep": {"task": "groups.tasks.tiers_sweep", "schedule": crontab(hour=3, minute=10)},
+    # G7b: credit recovery, +1 per 30 clean days up to the start score; idempotent, so once a day is enough.
+    "accounts-credit-recover": {"task": "accounts.tasks.credit_recover", "schedule": crontab(hour=3, minute=17)},
 }

@@ -264,13 +264,15 @@ class MemberUnbanApi(APIView):
 class MemberRoleApi(APIView):
     class Input(serializers.Serializer):
         role = serializers.ChoiceField(choices=["admin", "member"])
+        acknowledge_duties = serializers.BooleanField(default=False, help_text="required to appoint an admin (G9a)")
 
     @extend_schema(summary="Appoint or revoke an admin (owner only)", request=Input, responses=Free)
     def post(self, request, code: str, user_id: int):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)
         m = services.member_set_role(actor=request.user, group=selectors.group_get(code=code),
-                                     target=_user(user_id), role=data.validated_data["role"], origin=_origin(request))
+                                     target=_user(user_id), role=data.validated_data["role"], origin=_origin(request),
+                                     acknowledge_duties=data.validated_data["acknowledge_duties"])
         return Response({"role": m.role})
 
 

@@ -88,3 +88,45 @@ def live_asgi(transactional_db):
     server = start_live_server()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The factories hash a password per user; the production hasher costs ~0.2 s each, which these tests do not need.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Rows the data migrations seed (default tiers and categories, agreements, credit grades). A transactional test's
+# flush empties every table, so the tests that run after one would find none; put them back first.
+_SEEDS = [
+    ("accounts.migrations.0003_seed_agreements_grades", "seed"),
+    ("groups.migrations.0003_default_tiers_categories", "forwards"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _reseed_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    if not (transactional or {"transactional_db", "live_asgi"} & set(request.fixturenames)):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in _SEEDS:
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A new channel-layer instance per test. One RedisChannelLayer binds its receive lock to the event loop that
+    receives on it; each test (and each live server) has its own loop, so a receive left unfinished when a loop
+    stopped (a killed socket, a Redis timeout under load) would fail every later test with "bound to a different
+    event loop". In production one process has one loop and this does not arise."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

@@ -80,17 +80,21 @@ _DRF_CODES = {
 
 def drf_exception_handler(exc: Exception, context: dict) -> Response | None:
     """The single mapping from exceptions to JSON errors ``{code, detail, ...}`` for the HTTP API."""
+    # Token clients are authenticated by DRF after the middleware ran, so take their language from the user here.
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    language = getattr(user, "language", None) if user is not None and user.is_authenticated else None
     if isinstance(exc, ApplicationError):
-        return Response(exc.as_dict(), status=exc.status)
+        return Response(exc.as_dict(language), status=exc.status)
     if isinstance(exc, drf_exceptions.ValidationError):
         err = ApplicationError("bad_request")
-        return Response({**err.as_dict(), "fields": exc.detail}, status=http.HTTP_400_BAD_REQUEST)
+        return Response({**err.as_dict(language), "fields": exc.detail}, status=http.HTTP_400_BAD_REQUEST)
     for exc_type, code in _DRF_CODES.items():
         if isinstance(exc, exc_type):
             err = ApplicationError(code)
             response = drf_default_handler(exc, context)
             status = response.status_code if response is not None else err.status
-            return Response(err.as_dict(), status=status)
+            return Response(err.as_dict(language), status=status)
     response = drf_default_handler(exc, context)
     if response is not None:
         response.data = {"code": "bad_request", "detail": str(getattr(exc, "detail", exc))}

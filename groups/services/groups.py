@@ -57,9 +57,10 @@ def group_create(*, owner: User, name: str, category: str = "", join_mode: str =
                  tier: str = "", acknowledge_duties: bool, origin: Origin) -> Group | GroupApplication:
     """Create a group of ``tier`` (default: the smallest) with a fresh public code; the creator becomes its owner.
 
-    Checks, in order: duties acknowledged (G9a); name; category and join mode allowed for the tier; the owner's caps by
-    credit grade (G8a, under a lock on the owner's row); the owner's qualification for the tier (G8c:
-    ``owner_verification_level``, ``credit_insufficient``); ``group.create.check`` hooks. A tier or category that
+    Checks, in order: duties acknowledged (G9a); name; ``group.create.check`` hooks (real name, agreements,
+    blacklist); category and join mode allowed for the tier; the owner's caps by credit grade (G8a, under a lock on
+    the owner's row); the owner's qualification for the tier (G8c: ``owner_verification_level``,
+    ``credit_insufficient``). A tier or category that
     needs platform review returns a pending ``GroupApplication`` instead of a group.
     Side effects: owner membership; duty acknowledgement; audit event + network log ``group.create``; tier record.
     """
@@ -68,12 +69,13 @@ def group_create(*, owner: User, name: str, category: str = "", join_mode: str =
     name = _clean_name(name)
     if join_mode not in JoinMode.values:
         raise ApplicationError("bad_request")
+    # Who may create at all (real name, agreements, blacklist) comes before what this group needs.
+    run_hooks("group.create.check", user=owner, name=name, category=category)
     tier_policy = tiers.tier_get(slug=tier)
     category_row = tiers.category_check(slug=category)
     tiers.join_mode_check(tier=tier_policy, join_mode=join_mode)
     grade = tiers.user_create_caps_check(user=owner)
     tiers.owner_qualify(user=owner, tier=tier_policy, grade=grade)
-    run_hooks("group.create.check", user=owner, name=name, category=category)
     fields = {"name": name, "category": category, "join_mode": join_mode, "join_question": join_question[:200],
               "announcement": announcement, "rules": rules, "is_public": is_public}
     if tiers.needs_review(tier=tier_policy, category=category_row):
@@ -150,14 +152,17 @@ def group_update(*, actor: User, group: Group, origin: Origin, name=_UNSET, anno
 
 @transaction.atomic
 def member_set_role(*, actor: User, group: Group, target: User, role: str, origin: Origin,
-                    acknowledge_duties: bool = True) -> Membership:
-    """Appoint (``admin``) or revoke (``member``) an admin. Owner only.
+                    acknowledge_duties: bool = False) -> Membership:
+    """Appoint (``admin``) or revoke (``member``) an admin. Owner only; appointing needs ``acknowledge_duties``
+    (the owner confirms the new admin was told an admin's duties, G9a).
 
     Side effects: audit event + network log ``group.role``; live ``membership`` frame to the target.
     """
     require_owner(group=group, actor=actor)
     if role not in (Role.ADMIN, Role.MEMBER):
         raise ApplicationError("bad_request")
+    if role == Role.ADMIN and not acknowledge_duties:
+        raise ApplicationError("duties_not_acknowledged")  # G9a: whoever manages is responsible
     if target.pk == actor.pk:
         raise ApplicationError("cannot_act_on_self")
     if role == Role.ADMIN:

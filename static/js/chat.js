@@ -10,7 +10,7 @@
 (function () {
   "use strict";
   const gettext = window.gettext || ((s) => s);
-  const { interpolate, api, el, fmtTime, fmtFull, roleBadge, toast, avatar, reportHref, uuid } = window.GC;
+  const { interpolate, api, el, fmtTime, fmtFull, fmtDay, isoDayKey, roleBadge, toast, avatar, reportHref, uuid } = window.GC;
 
   const $ = (id) => document.getElementById(id);
   const root = $("chat");
@@ -84,7 +84,8 @@
     sock.onerror = () => { /* onclose follows */ };
   }
 
-  /** Exponential back-off with full jitter: 0.5 s, 1 s, 2 s ... capped at 30 s, each drawn in [base/2, base]. */
+  /** Exponential back-off with jitter: base 0.5 s, 1 s, 2 s ... capped at 30 s; each wait drawn in [base/2, base],
+   * so many clients dropped together do not come back in step. */
   function scheduleReconnect() {
     if (reconnectTimer) return;
     const base = Math.min(30000, 500 * 2 ** attempt);
@@ -101,15 +102,15 @@
     if (Date.now() - lastFrameAt > 25000) ws.send(JSON.stringify({ type: "ping" }));
   }, 5000);
 
+  /** Ask the server to replay each group from my last contiguous seq (on every (re)connect, and on a gap). */
   function sendResume(codes) {
     const cursors = {};
     for (const code of codes) {
       const g = groups.get(code);
-      if (!g) continue;
-      cursors[code] = g.lastSeq;
-      g.resumeInFlight = true;
+      if (g) cursors[code] = g.lastSeq;
     }
-    if (Object.keys(cursors).length) wsSend({ type: "resume", cursors });
+    if (!Object.keys(cursors).length || !wsSend({ type: "resume", cursors })) return;
+    for (const code of Object.keys(cursors)) groups.get(code).resumeInFlight = true;
   }
 
   // ---------------------------------------------------------------- frames ------------------------------------
@@ -137,7 +138,9 @@
         const g = groups.get(f.group);
         if (g) {
           g.resumeInFlight = false;
-          if (g.ahead.size) sendResume([g.code]);
+          // Still a hole below what arrived live: ask again (a few times at most; the next reconnect retries).
+          g.resumeRetries = g.ahead.size ? (g.resumeRetries || 0) + 1 : 0;
+          if (g.ahead.size && g.resumeRetries <= 3) sendResume([g.code]);
         }
         break;
       }
@@ -180,7 +183,9 @@
     if (current === code) {
       const stick = nearBottom() || mine;
       renderMessageNode(m);
+      if (!g.hasMore) ui.history.textContent = historyNote(g);
       if (stick) scrollToBottom();
+      else $("jump-btn").hidden = false;
       markRead();
     }
     renderGroupItem(g, true);
@@ -276,10 +281,12 @@
       } else {
         p.status = "failed";
         p.detail = f.detail;
+        p.code = f.code;
         renderPending(p);
       }
       return;
     }
+    if (f.group && groups.has(f.group)) groups.get(f.group).resumeInFlight = false;
     if (f.group && f.code === "not_member") return; // a resume for a group just left
     toast(f.detail || f.code, "error");
   }
@@ -361,6 +368,7 @@
     ui.pane.hidden = false;
     root.classList.add("show-pane");
     ui.typing.textContent = "";
+    $("jump-btn").hidden = true;
     typingTimers.clear();
     renderHeader(g);
     ui.messages.textContent = "";
@@ -433,7 +441,7 @@
 
   async function loadOlder(g) {
     if (g.loadingOlder || !g.hasMore || !g.loaded || g.oldest === null || g.oldest <= 1) {
-      if (g.loaded && (g.oldest !== null && g.oldest <= 1 || !g.hasMore)) ui.history.textContent = gettext("This is the beginning of the group.");
+      if (g.loaded && (g.oldest !== null && g.oldest <= 1 || !g.hasMore)) ui.history.textContent = historyNote({ hasMore: false, messages: g.messages });
       return;
     }
     g.loadingOlder = true;
@@ -446,7 +454,7 @@
       g.hasMore = data.has_more;
       for (const m of data.results) renderMessageNode(m);
       ui.scroller.scrollTop = ui.scroller.scrollHeight - before;
-      ui.history.textContent = g.hasMore ? "" : gettext("This is the beginning of the group.");
+      ui.history.textContent = historyNote(g);
     } catch (e) {
       ui.history.textContent = e.message;
     } finally {
@@ -457,14 +465,15 @@
 
   function ensureScrollable(g) {
     if (current === g.code && g.hasMore && ui.scroller.scrollHeight <= ui.scroller.clientHeight + 10) loadOlder(g);
-    else if (!g.hasMore) ui.history.textContent = gettext("This is the beginning of the group.");
+    else if (!g.hasMore) ui.history.textContent = historyNote(g);
   }
 
   ui.scroller.addEventListener("scroll", () => {
     const g = current && groups.get(current);
     if (g && ui.scroller.scrollTop < 120) loadOlder(g);
-    if (g && nearBottom()) markRead();
+    if (g && nearBottom()) { markRead(); $("jump-btn").hidden = true; }
   });
+  $("jump-btn").addEventListener("click", () => { scrollToBottom(); $("jump-btn").hidden = true; });
 
   function nearBottom() { return ui.scroller.scrollHeight - ui.scroller.scrollTop - ui.scroller.clientHeight < 140; }
   function scrollToBottom() { ui.scroller.scrollTop = ui.scroller.scrollHeight; }
@@ -479,17 +488,22 @@
 
   // ---------------------------------------------------------------- header, banners, members -----------------
   function renderHeader(g) {
+    const stick = nearBottom(); // banners may change the pane's height: stay at the newest message
     ui.name.textContent = g.name;
     ui.code.textContent = interpolate(gettext("Group code %(code)s"), { code: g.code });
     ui.count.textContent = interpolate(gettext("%(n)s members"), { n: g.member_count });
     ui.info.href = `/g/${g.code}/`;
     ui.manage.href = `/g/${g.code}/manage/`;
     ui.manage.hidden = !(g.role === "owner" || g.role === "admin");
+    $("pane-report").href = reportHref("group", g.code);
     const info = g.info || {};
     let status = "";
     if (g.status === "suspended") status = gettext("Posting in this group is suspended.") + (g.status_reason ? " " + g.status_reason : "");
     else if (g.status === "closed") status = gettext("This group has been closed.");
     else if (g.all_muted) status = gettext("The whole group is muted; only the owner and admins may post.");
+    if (!status && g.muted_until && Date.parse(g.muted_until) > Date.now()) {
+      status = interpolate(gettext("You are muted in this group until %(t)s."), { t: fmtFull(g.muted_until) });
+    }
     ui.status.textContent = status;
     ui.status.hidden = !status;
     ui.transfer.textContent = "";
@@ -501,6 +515,7 @@
     const text = (info.announcement || "").trim();
     ui.announcement.hidden = !text;
     ui.announcement.querySelector(".announcement-text").textContent = text;
+    if (stick) scrollToBottom();
   }
 
   async function loadMembers(g) {
@@ -537,7 +552,7 @@
     const g = groups.get(m.group) || groups.get(current);
     const mine = m.sender.id === me.id;
     const li = el("li", { class: "msg" + (mine ? " mine" : "") + (m.removed ? " removed" : "") + (m.kind === "system" ? " system" : ""),
-      dataset: { seq: m.seq, id: m.id, sender: m.sender.id } });
+      dataset: { seq: m.seq, id: m.id, sender: m.sender.id, day: isoDayKey(m.created_at), dayLabel: fmtDay(m.created_at) } });
     if (m.kind === "system") {
       li.append(el("div", { class: "system-text", text: m.body }));
       return li;
@@ -569,6 +584,18 @@
     }
     if (after) after.after(node);
     else ui.messages.prepend(node);
+    daySeparators();
+  }
+
+  /** A day heading before the first message of each day (Asia/Shanghai). */
+  function daySeparators() {
+    for (const sep of ui.messages.querySelectorAll("li.day-sep")) sep.remove();
+    let last = null;
+    for (const li of [...ui.messages.querySelectorAll("li.msg[data-seq]")]) {
+      const day = li.dataset.day;
+      if (day && day !== last) li.before(el("li", { class: "day-sep", "aria-hidden": "true" }, el("span", { text: li.dataset.dayLabel })));
+      last = day;
+    }
   }
 
   function rerenderAll(g) {
@@ -578,7 +605,13 @@
     for (const s of seqs) frag.append(messageNode(g.messages.get(s)));
     ui.messages.append(frag);
     for (const p of pending.values()) if (p.group === g.code) ui.messages.append(pendingNode(p));
-    ui.history.textContent = g.hasMore ? "" : gettext("This is the beginning of the group.");
+    daySeparators();
+    ui.history.textContent = historyNote(g);
+  }
+
+  function historyNote(g) {
+    if (g.hasMore) return "";
+    return g.messages.size ? gettext("This is the beginning of the group.") : gettext("No messages yet. Say hello!");
   }
 
   async function deleteMessage(g, m) {
@@ -591,12 +624,19 @@
   }
 
   // ---------------------------------------------------------------- sending -----------------------------------
+  // Refusals the user can fix elsewhere: where to go.
+  const FIX_LINKS = {
+    realname_required: ["/me/identity/", () => gettext("Verify your identity")],
+    agreement_required: ["/agreements/", () => gettext("Read the agreements")],
+  };
+
   function pendingNode(p) {
     const state = el("div", { class: "msg-state" });
     if (p.status === "failed") {
       state.append(el("span", { class: "state-text", text: gettext("Not sent") + (p.detail ? ": " + p.detail : "") }),
         el("button", { type: "button", class: "link-btn retry-btn", text: gettext("Retry"), onclick: () => retry(p) }),
-        el("button", { type: "button", class: "link-btn discard-btn", text: gettext("Discard"), onclick: () => discard(p) }));
+        el("button", { type: "button", class: "link-btn discard-btn", text: gettext("Discard"), onclick: () => discard(p) }),
+        FIX_LINKS[p.code] ? el("a", { href: FIX_LINKS[p.code][0], text: FIX_LINKS[p.code][1]() }) : null);
     } else if (p.status === "held") {
       state.append(el("span", { class: "state-text", text: gettext("Waiting for you to accept the group rules") }),
         el("button", { type: "button", class: "link-btn", text: gettext("Show rules"), onclick: () => showRules(groups.get(p.group)) }));
@@ -628,6 +668,7 @@
 
   function transmit(p) {
     p.status = "sending";
+    p.code = "";
     p.sentAt = Date.now();
     wsSend({ type: "send", group: p.group, client_id: p.cid, body: p.body });
     renderPending(p);

@@ -62,6 +62,16 @@
     return dayKey(d) === dayKey(new Date()) ? timeFmt.format(d) : dateTimeFmt.format(d);
   }
   function fmtFull(iso) { return iso ? fullFmt.format(new Date(iso)) : ""; }
+  const dayFmt = new Intl.DateTimeFormat(locale, { timeZone: TZ, year: "numeric", month: "long", day: "numeric", weekday: "short" });
+  /** A day heading in Asia/Shanghai: "今天", "昨天", else the date. */
+  function fmtDay(iso) {
+    const d = new Date(iso);
+    const key = dayKey(d);
+    if (key === dayKey(new Date())) return gettext("Today");
+    if (key === dayKey(new Date(Date.now() - 86400000))) return gettext("Yesterday");
+    return dayFmt.format(d);
+  }
+  function isoDayKey(iso) { return dayKey(new Date(iso)); }
 
   const ROLE_LABELS = { owner: () => gettext("Owner"), admin: () => gettext("Admin") };
   /** The role badge (群主 / 管理员); ordinary members get none. */
@@ -147,6 +157,6 @@
     form.submit();
   });
 
-  window.GC = { gettext, interpolate, lang, api, ApiError, fmtTime, fmtFull, roleBadge, el, toast, avatar, reportHref, uuid,
+  window.GC = { gettext, interpolate, lang, api, ApiError, fmtTime, fmtFull, fmtDay, isoDayKey, roleBadge, el, toast, avatar, reportHref, uuid,
     showError, csrfToken };
 })();

@@ -23,7 +23,7 @@
       return interpolate(gettext("needs identity verification level L%(need)s (yours: L%(have)s)"), m);
     }
     if (m.code === "credit_insufficient") {
-      return interpolate(gettext("needs credit grade %(need)s or better (yours: %(have)s)"), m);
+      return interpolate(gettext("your credit grade %(have)s does not allow this class yet"), m);
     }
     return m.code;
   }
@@ -252,7 +252,8 @@
         const uid = m.user.id;
         const muted = m.muted_until && Date.parse(m.muted_until) > Date.now();
         const actions = el("div", { class: "row-actions" });
-        if (uid !== me && m.role !== "owner") {
+        // Admins cannot act on the owner or on other admins (the API refuses it too).
+        if (uid !== me && m.role !== "owner" && !(myRole === "admin" && m.role === "admin")) {
           const sel = el("select", { class: "mute-select", "aria-label": gettext("Mute for") },
             el("option", { value: "", text: gettext("Mute…") }),
             MUTES.map(([v, label]) => el("option", { value: v, text: label })),

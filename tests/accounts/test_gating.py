@@ -102,7 +102,35 @@ def test_admin_eligibility_by_grade(group, owner, alice, origin):
     add_member(group, alice)
     accounts.credit_change(user=alice, delta=-20, reason_code="spam", source="complaint")  # 60 -> C
     with pytest.raises(ApplicationError) as err:
-        groups.member_set_role(actor=owner, group=group, target=alice, role="admin", origin=origin)
+        groups.member_set_role(actor=owner, group=group, target=alice, role="admin", origin=origin,
+                              acknowledge_duties=True)
     assert err.value.code == "credit_insufficient"
     accounts.credit_change(user=alice, delta=20, reason_code="appeal_upheld", source="appeal")
-    assert groups.member_set_role(actor=owner, group=group, target=alice, role="admin", origin=origin).role == "admin"
+    assert groups.member_set_role(actor=owner, group=group, target=alice, role="admin", origin=origin,
+                              acknowledge_duties=True).role == "admin"
+
+
+@pytest.mark.clause("G5b")
+def test_one_query_gate_state_matches_the_detailed_check(alice, bob, publish_material, django_assert_num_queries):
+    from accounts.selectors import agreements_missing, user_gate_state
+
+    new = publish_material()
+    accounts.agreements_accept(user=alice, agreement_ids=[new.pk])
+    with django_assert_num_queries(1):
+        state_alice = user_gate_state(alice.pk)
+    state_bob = user_gate_state(bob.pk)
+    assert state_alice.agreements_missing is False and agreements_missing(alice) == []
+    assert state_bob.agreements_missing is True and agreements_missing(bob) == [new]
+    assert (state_alice.level, state_alice.grade, state_alice.message_rate) == (1, "B", "20/10second")
+
+
+def test_gate_state_reads_the_grade_table_with_settings_fallback(alice):
+    from accounts.models import GradePermission
+    from accounts.selectors import user_gate_state
+
+    GradePermission.objects.update_or_create(grade="B", defaults=dict(
+        groups_owned_max=1, groups_created_per_day=1, groups_joined_max=1, admin_eligible=True,
+        max_owned_tier="small", message_rate="7/minute"))
+    assert user_gate_state(alice.pk).message_rate == "7/minute"
+    GradePermission.objects.filter(grade="B").delete()
+    assert user_gate_state(alice.pk).message_rate == "20/10second"

@@ -10,21 +10,8 @@ from accounts.models import Agreement, User
 from groupchat.asgi import application
 from tests.factories import UserFactory, add_member, make_group
 
-# serialized_rollback: the flush after each test would otherwise wipe the data migrations' rows (tiers, agreements).
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _restore_seed_rows_after_module(django_db_blocker):
-    """The last flush of a serialized_rollback test skips post_migrate and leaves the seeded tables empty; put the
-    migrated rows back so the modules after this one start from the same database as a fresh run."""
-    yield
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        contents = getattr(connection, "_test_serialized_contents", None)
-        if contents:
-            connection.creation.deserialize_db_from_string(contents)
+# The rows the data migrations seed (tiers, agreements) are put back after each flush by tests/conftest.py.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @sync_to_async

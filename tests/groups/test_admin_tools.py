@@ -50,7 +50,8 @@ def cast(db) -> Cast:
     for user in (admin, admin2, member, target):
         services.group_join(user=user, group=group, origin=ORIGIN)
     for user in (admin, admin2):
-        services.member_set_role(actor=owner, group=group, target=user, role="admin", origin=ORIGIN)
+        services.member_set_role(actor=owner, group=group, target=user, role="admin", origin=ORIGIN,
+                                 acknowledge_duties=True)
     request = JoinRequest.objects.create(group=group, user=applicant)
 
     def say(user, text):
@@ -92,7 +93,8 @@ ACTIONS = {
     "invite_link": (lambda c, a, t: services.invitation_create(actor=a, group=c.group, origin=ORIGIN),
                     AuditAction.LINK),
     "appoint_admin": (lambda c, a, t: services.member_set_role(actor=a, group=c.group, target=t, role="admin",
-                                                               origin=ORIGIN), AuditAction.ROLE),
+                                                               origin=ORIGIN, acknowledge_duties=True),
+                      AuditAction.ROLE),
     "transfer": (lambda c, a, t: services.group_transfer_offer(actor=a, group=c.group, new_owner=t, origin=ORIGIN),
                  AuditAction.TRANSFER),
     "close": (lambda c, a, t: services.group_close(actor=a, group=c.group, reason="不再使用", origin=ORIGIN),
@@ -284,3 +286,17 @@ def test_rules_must_be_accepted_before_a_first_message(owner, alice, origin, mem
     # The owner accepted the rules by writing them.
     assert services.message_send(sender=owner, group_code=group.code, body="欢迎", client_id="o1",
                                  origin=origin).created
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("G9a")
+def test_appointing_an_admin_needs_the_duties_acknowledged(api, owner, alice, member_of):
+    group = make_group(owner)
+    member_of(group, alice)
+    refused = api(owner).post(f"/api/v1/groups/{group.code}/members/{alice.pk}/role/", {"role": "admin"},
+                              format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "duties_not_acknowledged"
+    done = api(owner).post(f"/api/v1/groups/{group.code}/members/{alice.pk}/role/",
+                           {"role": "admin", "acknowledge_duties": True}, format="json")
+    assert done.status_code == 200 and done.json()["role"] == "admin"
+    assert OwnerDutyAcknowledgement.objects.filter(group=group, user=alice, occasion="admin").exists()

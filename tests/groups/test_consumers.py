@@ -150,7 +150,7 @@ async def test_resume_by_a_non_member_is_refused(w):
         await nothing_of(bob, "message")
 
 
-@pytest.mark.parametrize(("raw", "reason"), [
+MALFORMED = [
     ("{not json", "not JSON"),
     ("[1, 2]", "JSON object"),
     ('{"type": "fly"}', "unknown type"),
@@ -158,15 +158,18 @@ async def test_resume_by_a_non_member_is_refused(w):
     ('{"type": "resume", "cursors": [1]}', "cursors"),
     ('{"type": "resume", "cursors": {"1234567897": -1}}', "cursor"),
     ('{"type": "read", "group": "1234567897"}', "read needs"),
-])
-async def test_malformed_frames_get_bad_frame(w, raw, reason):
+]
+
+
+async def test_malformed_frames_get_bad_frame_and_the_socket_stays_usable(w):
+    # One socket for all cases: every transactional test costs a database flush.
     async with connected(w["a"]) as alice:
-        await alice.send_to(text_data=raw)
-        error = await alice.receive_json_from(timeout=5)
-        assert error["type"] == "error" and error["code"] == "bad_frame" and reason in error["detail"]
-        # The socket stays usable.
-        await alice.send_json_to({"type": "ping"})
-        assert (await alice.receive_json_from(timeout=5))["type"] == "pong"
+        for raw, reason in MALFORMED:
+            await alice.send_to(text_data=raw)
+            error = await alice.receive_json_from(timeout=5)
+            assert error["type"] == "error" and error["code"] == "bad_frame" and reason in error["detail"], raw
+            await alice.send_json_to({"type": "ping"})
+            assert (await alice.receive_json_from(timeout=5))["type"] == "pong"
 
 
 async def test_refusals_come_back_as_errors_with_the_client_id_in_the_users_language(w):
@@ -230,3 +233,33 @@ async def test_whole_group_mute_reaches_members_live(w):
         await sync_to_async(services.group_mute_all)(actor=w["owner"], group=w["group"], muted=True, origin=ORIGIN)
         frame = await next_frame(alice, "group_status")
         assert frame["group"] == w["group"].code and frame["all_muted"] is True and frame["status"] == "open"
+
+
+async def test_the_same_frame_twice_back_to_back_stores_one_message(w):
+    code = w["group"].code
+    async with connected(w["a"]) as alice:
+        frame = {"type": "send", "group": code, "client_id": "twice", "body": "一次"}
+        await alice.send_json_to(frame)
+        await alice.send_json_to(frame)  # without waiting for the ack: both may be handled together
+        acks = [await next_frame(alice, "ack"), await next_frame(alice, "ack")]
+    assert acks[0]["message"]["id"] == acks[1]["message"]["id"] and acks[0]["message"]["seq"] == 1
+    assert sorted(a["duplicate"] for a in acks) == [False, True]
+    assert await sync_to_async(Message.objects.filter(group=w["group"]).count)() == 1
+
+
+async def test_a_refused_frame_does_not_hold_up_the_others(w, settings):
+    settings.GROUPCHAT = {**settings.GROUPCHAT, "MESSAGE_MAX_CHARS": 5}
+    code = w["group"].code
+    async with connected(w["a"]) as alice, connected(w["o"]) as owner:
+        for client_id, body in (("ok1", "一"), ("long", "长" * 6), ("ok2", "二"), ("empty", " ")):
+            await alice.send_json_to({"type": "send", "group": code, "client_id": client_id, "body": body})
+        frames = {}
+        while len(frames) < 4:
+            frame = await alice.receive_json_from(timeout=5)
+            if frame["type"] in ("ack", "error"):
+                frames[frame["client_id"]] = frame
+        received = [(await next_frame(owner, "message"))["message"] for _ in range(2)]
+    assert frames["long"]["type"] == "error" and frames["long"]["code"] == "too_long"
+    assert frames["empty"]["type"] == "error" and frames["empty"]["code"] == "empty"
+    assert [frames["ok1"]["message"]["seq"], frames["ok2"]["message"]["seq"]] == [1, 2]
+    assert [(m["seq"], m["body"]) for m in received] == [(1, "一"), (2, "二")]

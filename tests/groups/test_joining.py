@@ -204,7 +204,8 @@ def test_member_json_carries_role_badges(owner, alice, bob, origin, member_of, a
     group = make_group(owner)
     member_of(group, alice)
     member_of(group, bob)
-    services.member_set_role(actor=owner, group=group, target=alice, role="admin", origin=origin)
+    services.member_set_role(actor=owner, group=group, target=alice, role="admin", origin=origin,
+                             acknowledge_duties=True)
     response = api(bob).get(f"/api/v1/groups/{group.code}/members/")
     assert response.status_code == 200
     roles = {m["user"]["id"]: m["role"] for m in response.json()["results"]}

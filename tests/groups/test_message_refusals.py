@@ -125,9 +125,7 @@ def test_rate_limited(chat, alice, settings, api):
     assert response.status_code == 429 and response.json()["code"] == "rate_limited"
 
 
-@pytest.mark.parametrize("auth", ["session", pytest.param("token", marks=pytest.mark.xfail(
-    strict=True, reason="UserLanguageMiddleware runs before DRF token auth, so token clients get zh-hans details; "
-                        "fix in groupchat/core/errors.drf_exception_handler (use request.user.language)"))])
+@pytest.mark.parametrize("auth", ["session", "token"])
 def test_api_renders_refusals_in_the_users_language(chat, alice, auth):
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient

@@ -35,7 +35,7 @@ def test_group_lifecycle_is_in_the_network_log():
     token = _post(owner, f"groups/{code}/invitations/", {"user_id": bob.pk}).json()["token"]
     _post(bob, f"invitations/{token}/accept/")
     _post(carol, f"groups/{code}/join/")
-    _post(owner, f"groups/{code}/members/{alice.pk}/role/", {"role": "admin"})
+    _post(owner, f"groups/{code}/members/{alice.pk}/role/", {"role": "admin", "acknowledge_duties": True})
     _post(bob, f"groups/{code}/leave/")
     _post(alice, f"groups/{code}/members/{carol.pk}/remove/", {"reason": "刷屏"})
     _post(owner, f"groups/{code}/close/", {"reason": "活动结束"})

@@ -5,11 +5,13 @@ The sync API is used from plain (non-async) tests; one browser per module keeps 
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.conf import settings
 
 from tests.factories import PASSWORD
 
@@ -38,11 +40,12 @@ SEED_MIGRATIONS = ["groups.migrations.0003_default_tiers_categories", "accounts.
 
 
 @pytest.fixture(autouse=True)
-def _reference_data(live_asgi):
+def _reference_data(request):
     """The rows the data migrations seed (tiers, categories, agreements, credit grades): the flush after each
-    transactional test wipes them, so they are put back (idempotently) with the migrations' own functions."""
-    import importlib
-
+    transactional test wipes them, so browser tests put them back (idempotently) with the migrations' own code."""
+    if request.node.get_closest_marker("browser") is None:
+        return
+    request.getfixturevalue("live_asgi")
     from django.apps import apps
 
     def seed():
@@ -76,18 +79,34 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def _session_for(user) -> str:
+    """A logged-in session for ``user``, as django.contrib.auth.login would store it; returns the session key."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    store = importlib.import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "accounts.backends.UsernameOrPhoneBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return store.session_key
+
+
 @pytest.fixture
 def new_page(browser, live_asgi):
-    """new_page(user=None, viewport=None) -> a page in a fresh context, logged in through the real /login/ form."""
+    """new_page(user=None, viewport=None, via_form=False) -> a page in a fresh browser context, logged in as
+    ``user`` (with a session cookie, or through the real /login/ form with ``via_form=True``)."""
     contexts = []
 
-    def make(user=None, *, viewport=None, locale="zh-CN"):
+    def make(user=None, *, viewport=None, locale="zh-CN", via_form=False):
         ctx = browser.new_context(base_url=live_asgi.url, viewport=viewport or {"width": 1280, "height": 800},
                                   locale=locale, timezone_id="Asia/Shanghai")
         ctx.set_default_timeout(10_000)
         contexts.append(ctx)
+        if user is not None and not via_form:
+            ctx.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": db_call(_session_for, user),
+                              "url": live_asgi.url}])
         page = ctx.new_page()
-        if user is not None:
+        if user is not None and via_form:
             page.goto("/login/")
             page.fill("#id_username", user.username)
             page.fill("#id_password", PASSWORD)

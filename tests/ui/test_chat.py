@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -55,8 +56,8 @@ def test_two_users_chat_live_with_nickname_and_role_badge(new_page):
     group = _group(owner, name="读书会")
     _member(group, member)
 
-    owner_page = new_page(owner)
-    member_page = new_page(member)
+    owner_page = new_page(owner, via_form=True)  # the real log-in page
+    member_page = new_page(member, via_form=True)
     open_chat(owner_page, group.code)
     open_chat(member_page, group.code)
 
@@ -218,3 +219,38 @@ def test_muted_member_sees_the_refusal_then_retries_after_unmute(new_page):
     page.locator("#message-list li.msg[data-seq]", has_text="我能说话吗").wait_for()
     assert page.locator("#message-list li.pending").count() == 0
     assert Message.objects.filter(group=group, body="我能说话吗").count() == 1
+
+
+def test_gap_in_seq_is_filled_by_resume_without_duplicates(new_page):
+    sender = _user("发消息的人")
+    reader = _user("读消息的人")
+    group = _group(sender, name="丢包群")
+    _member(group, reader)
+    page = new_page(reader)
+    dropped = []
+
+    def lossy_socket(ws):
+        # Lose one live `message` frame on the way to the browser, as an at-most-once channel layer may.
+        server = ws.connect_to_server()
+
+        def to_browser(text):
+            frame = json.loads(text)
+            if frame.get("type") == "message" and not frame.get("replay") and not dropped \
+                    and frame["message"]["body"] == "会丢失的消息":
+                dropped.append(frame["message"]["seq"])
+                return
+            ws.send(text)
+
+        server.on_message(to_browser)
+        ws.on_message(lambda text: server.send(text))
+
+    page.route_web_socket("**/ws/", lossy_socket)
+    open_chat(page, group.code)
+    _send(sender, group, "会丢失的消息", "gap-1")
+    _send(sender, group, "下一条消息", "gap-2")
+    # seq 2 arrives while seq 1 was lost: the client asks to resume and shows both, once each, in order.
+    page.locator("#message-list li.msg", has_text="会丢失的消息").wait_for()
+    page.locator("#message-list li.msg", has_text="下一条消息").wait_for()
+    assert dropped == [1]
+    seqs = page.eval_on_selector_all("#message-list li.msg[data-seq]", "els => els.map(e => +e.dataset.seq)")
+    assert seqs == [1, 2]

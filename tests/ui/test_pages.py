@@ -115,7 +115,7 @@ def test_language_switch_to_english_is_saved_on_the_profile(new_page):
     page.goto(f"/?g={group.code}")
     page.wait_for_selector("#conn[data-state=online]")
     assert page.locator("#composer .send-btn").inner_text() == "Send"
-    assert "Owner" in page.locator("#member-list").inner_text()
+    assert page.locator("#member-list .badge-owner").inner_text() == "Owner"
 
 
 def test_find_by_code_and_create_group_with_duties(new_page):

@@ -104,7 +104,7 @@ class Command(BaseCommand):
             Group.objects.filter(pk=group.pk).update(member_count=1 + len(regulars) + len(extra))
             group.refresh_from_db()
             services.member_set_role(actor=owner, group=group, target=people["alice"], role=Role.ADMIN,
-                                     origin=ORIGIN)
+                                     origin=ORIGIN, acknowledge_duties=True)
             speakers = [owner, *regulars]
             self._conversation(group, speakers, rng)
 
