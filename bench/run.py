@@ -8,6 +8,7 @@ Channels-tutorial baseline side by side in the same invocation and prints groupc
 from __future__ import annotations
 
 import argparse
+import fcntl
 import http.client
 import json
 import os
@@ -308,7 +309,6 @@ def cmd_history(a) -> None:
 
 def cmd_queries(a) -> None:
     data.ensure()
-    _flush(GC_REDIS_DB)
     out = _probe("queries")
     print(json.dumps(out, indent=2, ensure_ascii=False))
     write_result("queries", out)
@@ -409,6 +409,13 @@ def main(argv: list[str] | None = None) -> None:
     s.set_defaults(fn=cmd_queries)
 
     a = p.parse_args(argv)
+    # One bench at a time: two runs on one box measure each other (and setup/flush would pull the rug).
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    lock = open(RESULTS / ".lock", "w")  # held (and the lock with it) for the life of the process
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise SystemExit("another bench run is in progress (bench/results/.lock)") from None
     VARIANT["value"] = a.variant
     print(f"code under test: {use_app(a.ref)['ref']}" + (f", variants {a.variant}" if a.variant else ""), flush=True)
     a.fn(a)

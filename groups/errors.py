@@ -39,7 +39,6 @@ register_error_codes(
     {
         "owner_verification_level": (403, "This tier needs an owner verified at level L{need} (you are at L{have}).",
                                      "该等级的群需要群主完成 L{need} 级实名认证（你当前为 L{have}）。"),
-        "tier_not_qualified": (403, "You do not qualify for this tier: {missing}.", "你不满足该等级群的条件：{missing}。"),
         "tier_not_found": (404, "No such group tier.", "没有该群等级。"),
         "tier_not_higher": (400, "Choose a higher tier than the group's current one.", "请选择高于当前等级的群等级。"),
         "category_invalid": (400, "Choose one of the listed group categories.", "请选择列出的群类别之一。"),

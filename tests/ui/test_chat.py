@@ -15,7 +15,12 @@ from tests.factories import UserFactory, add_member, make_group
 
 from .conftest import db_call, open_chat
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # Static files served through the ASGI handler (whitenoise's file iterator) warn; harmless here.
+    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators"),
+]
 
 ORIGIN = Origin(ip="203.0.113.9", port=40000, user_agent="ui-test")
 

@@ -13,7 +13,12 @@ from groups.models import Group, Invitation, JoinRequest, Membership
 from .conftest import db_call
 from .test_chat import _group, _member, _user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # Static files served through the ASGI handler (whitenoise's file iterator) warn; harmless here.
+    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators"),
+]
 
 
 @pytest.mark.clause("G8b")

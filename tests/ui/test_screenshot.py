@@ -18,7 +18,12 @@ from groups.models import Group, Membership, Message
 from .conftest import db_call, open_chat
 from .test_chat import _group, _member, _user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    # Static files served through the ASGI handler (whitenoise's file iterator) warn; harmless here.
+    pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume synchronous iterators"),
+]
 
 CONVERSATION = [
     ("owner", "各位早上好！本周六上午九点在西湖断桥集合，记得带上三脚架"),
