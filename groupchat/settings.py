@@ -148,7 +148,10 @@ TEMPLATES = [
 
 # --- database ------------------------------------------------------------------------------------------------------
 if SERVICES_MODE:
-    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)}
+    # Tests close each connection after use: threads of the in-process live server would otherwise keep the test
+    # database open after the run.
+    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=0 if GROUPCHAT_ENV == "test" else 60,
+                                                  conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {

@@ -518,9 +518,12 @@
     if (stick) scrollToBottom();
   }
 
+  let membersRequest = 0;
   async function loadMembers(g) {
+    const n = ++membersRequest; // only the newest answer is drawn (answers may arrive out of order)
     try {
       const data = await api("GET", `/api/v1/groups/${g.code}/members/`);
+      if (n !== membersRequest) return;
       g.members = data.results;
     } catch (e) { return; }
     if (current !== g.code) return;

@@ -217,7 +217,8 @@
     async function loadRequests() {
       const tbody = $("requests-table").tBodies[0];
       try {
-        const data = await api("GET", `${base}/requests/`);
+        const data = await fetchLatest("requests", `${base}/requests/`);
+        if (!data) return;
         tbody.textContent = "";
         $("requests-table").hidden = !data.results.length;
         $("requests-empty").hidden = !!data.results.length;
@@ -243,10 +244,19 @@
       loadAudit();
     }
 
+    // Each table is reloaded after every action; only the newest answer is drawn (they may arrive out of order).
+    const latest = {};
+    const fetchLatest = async (key, url) => {
+      const n = (latest[key] = (latest[key] || 0) + 1);
+      const data = await api("GET", url);
+      return n === latest[key] ? data : null;
+    };
+
     async function loadMembers() {
       const tbody = $("members-table").tBodies[0];
       let data;
-      try { data = await api("GET", `${base}/members/`); } catch (e) { showError("#manage-error", e); return; }
+      try { data = await fetchLatest("members", `${base}/members/`); } catch (e) { showError("#manage-error", e); return; }
+      if (!data) return;
       tbody.textContent = "";
       for (const m of data.results) {
         const uid = m.user.id;
@@ -279,7 +289,12 @@
               ? el("button", { type: "button", class: "btn btn-small btn-ghost role-btn", text: gettext("Revoke admin"),
                 onclick: () => act("POST", `${base}/members/${uid}/role/`, { role: "member" }, gettext("Done.")) })
               : el("button", { type: "button", class: "btn btn-small btn-ghost role-btn", text: gettext("Make admin"),
-                onclick: () => act("POST", `${base}/members/${uid}/role/`, { role: "admin" }, gettext("Done.")) }),
+                onclick: () => {
+                  // G9a: whoever manages a group answers for it; the owner confirms the new admin knows the duties.
+                  if (confirm(interpolate(gettext("Make %(name)s an admin? Confirm that they have been told an admin's duties: manage the group lawfully, enforce its rules, stop and report unlawful content, and use mute and removal fairly."), { name: m.user.nickname }))) {
+                    act("POST", `${base}/members/${uid}/role/`, { role: "admin", acknowledge_duties: true }, gettext("Done."));
+                  }
+                } }),
             el("button", { type: "button", class: "btn btn-small btn-ghost transfer-btn", text: gettext("Transfer ownership"), onclick: () => {
               if (confirm(interpolate(gettext("Offer the ownership to %(name)s? They become the owner once they accept the owner's duties."), { name: m.user.nickname }))) {
                 act("POST", `${base}/transfer/`, { user_id: uid }, gettext("Offer sent; waiting for them to accept."));
@@ -299,7 +314,8 @@
     async function loadAudit() {
       const tbody = $("audit-table").tBodies[0];
       try {
-        const data = await api("GET", `${base}/audit/`);
+        const data = await fetchLatest("audit", `${base}/audit/`);
+        if (!data) return;
         tbody.textContent = "";
         for (const e of data.results) {
           const details = Object.entries(e.data || {}).filter(([k, v]) => k !== "message_id" && v !== null && v !== "")

@@ -59,8 +59,8 @@ def _reference_data(request):
 
 @pytest.fixture(scope="module")
 def browser():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    # No skip: .ci/services.sh installs Debian's chromium, and a missing browser must fail CI, not hide the UI tests.
+    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), f"no chromium at {CHROMIUM} (apt-get install chromium)"
     from playwright.sync_api import sync_playwright
 
     # While Playwright's sync API runs, this thread has a running event loop; Django would then refuse the ORM

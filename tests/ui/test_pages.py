@@ -79,8 +79,11 @@ def test_manage_page_mute_role_invite_link_and_audit_log(new_page):
         f"""() => !document.querySelector('#members-table tr[data-user-id="{member.pk}"] td:nth-child(3)').textContent.includes('—')""")
     assert db_call(lambda: Membership.objects.get(group=group, user=member).muted_until) is not None
 
-    row.locator(".role-btn").click()
+    prompts = []
+    page.on("dialog", lambda d: (prompts.append(d.message), d.accept()))
+    row.locator(".role-btn").click()  # appointing an admin: the owner confirms the admin's duties were told (G9a)
     page.locator(f'#members-table tr[data-user-id="{member.pk}"][data-role="admin"] .badge-admin').wait_for()
+    assert prompts and "职责" in prompts[0]
 
     page.click("#invite-create")
     page.locator("#invite-result").wait_for()
