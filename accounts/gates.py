@@ -15,7 +15,7 @@ from groupchat.core.errors import ApplicationError
 from .agreements import agreement_check
 from .conf import conf
 from .models import User
-from .selectors import grade_for, grade_permissions_for_grade, user_gate_state
+from .selectors import grade_for, grade_permissions_for_grade, user_gate_state, user_gate_states
 
 
 def _fresh(user: User) -> tuple[int, int]:
@@ -30,9 +30,16 @@ def _require_verified(level: int) -> None:
         raise ApplicationError("realname_required", extra={"url": "/me/identity/"})
 
 
-def message_check(*, user: User, **_) -> None:
-    """G6a + G5b + G7b on the send path: verified, current agreements accepted, grade message rate."""
-    state = user_gate_state(user.pk)
+def message_check(*, user: User, batch: dict | None = None, **_) -> None:
+    """G6a + G5b + G7b on the send path: verified, current agreements accepted, grade message rate.
+
+    In a batch of sends, the first check reads the state of every sender of the batch in one query."""
+    if batch is not None and "sender_ids" in batch:
+        if "accounts.gates" not in batch:
+            batch["accounts.gates"] = user_gate_states(batch["sender_ids"])
+        state = batch["accounts.gates"].get(user.pk)
+    else:
+        state = user_gate_state(user.pk)
     if state is None:
         raise ApplicationError("not_authenticated")
     _require_verified(state.level)

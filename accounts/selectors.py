@@ -142,16 +142,22 @@ def _missing_agreements_for(user_ref) -> Exists:
 def user_gate_state(user_id: int) -> GateState | None:
     """Everything the send path needs from accounts, fresh, in one query: verification level, score, grade,
     whether a material agreement is still to be accepted, and the grade's message rate."""
+    return user_gate_states([user_id]).get(user_id)
+
+
+def user_gate_states(user_ids) -> dict[int, GateState]:
+    """``user_gate_state`` for many users in one query (a batch of sends from many senders)."""
     grades = conf("CREDIT_GRADES")
     grade_expr = Case(*[When(credit_score__gte=floor, then=Value(grade)) for grade, floor in grades[:-1]],
                       default=Value(grades[-1][0]), output_field=CharField())
-    row = (User.objects.filter(pk=user_id)
-           .annotate(grade=grade_expr, agreements_missing=_missing_agreements_for(OuterRef(OuterRef("pk"))))
-           .annotate(rate=Subquery(GradePermission.objects.filter(grade=OuterRef("grade")).values("message_rate")[:1]))
-           .values_list("verification_level", "credit_score", "grade", "agreements_missing", "rate").first())
-    if row is None:
-        return None
-    level, score, grade, missing, rate = row
-    if rate is None:
-        rate = conf("GRADE_PERMISSIONS")[grade]["message_rate"]
-    return GateState(level=level, score=score, grade=grade, agreements_missing=bool(missing), message_rate=rate)
+    rows = (User.objects.filter(pk__in=list(user_ids))
+            .annotate(grade=grade_expr, agreements_missing=_missing_agreements_for(OuterRef(OuterRef("pk"))))
+            .annotate(rate=Subquery(GradePermission.objects.filter(grade=OuterRef("grade")).values("message_rate")[:1]))
+            .values_list("pk", "verification_level", "credit_score", "grade", "agreements_missing", "rate"))
+    states = {}
+    for pk, level, score, grade, missing, rate in rows:
+        if rate is None:
+            rate = conf("GRADE_PERMISSIONS")[grade]["message_rate"]
+        states[pk] = GateState(level=level, score=score, grade=grade, agreements_missing=bool(missing),
+                               message_rate=rate)
+    return states

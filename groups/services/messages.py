@@ -64,8 +64,11 @@ def _group_status_error(group: Group) -> ApplicationError | None:
     return None
 
 
-def send_checks(*, sender: User, group: Group, membership: Membership | None) -> None:
-    """Every refusal of the send path, in the order a user would want to hear them."""
+def send_checks(*, sender: User, group: Group, membership: Membership | None, batch: dict | None = None) -> None:
+    """Every refusal of the send path, in the order a user would want to hear them.
+
+    ``batch`` is shared by every request of one batch: hooks may keep what they read for the whole batch there
+    (``batch["sender_ids"]`` lists its senders)."""
     if membership is None:
         raise ApplicationError("not_member")
     error = _group_status_error(group)
@@ -79,7 +82,7 @@ def send_checks(*, sender: User, group: Group, membership: Membership | None) ->
         raise ApplicationError("group_muted")
     if group.rules and membership.rules_accepted_at is None:
         raise ApplicationError("rules_required", extra={"rules": group.rules})
-    run_hooks("message.check", user=sender, group=group, membership=membership)
+    run_hooks("message.check", user=sender, group=group, membership=membership, batch=batch)
 
 
 @dataclass(frozen=True)
@@ -139,6 +142,7 @@ def message_send_many(*, requests: Sequence[SendRequest]) -> list[Outcome]:
         (m.sender_id, m.client_id): m
         for m in Message.objects.filter(sender_id__in=sender_ids, client_id__in={c for *_, c in valid})
     }
+    batch: dict[str, Any] = {"sender_ids": sender_ids}  # shared by the hooks of this batch
     accepted: dict[int, list[tuple[int, SendRequest, str, str, Membership]]] = defaultdict(list)
     first_in_batch: dict[tuple[int, str], int] = {}
     repeats: list[tuple[int, int]] = []  # (index, index of the same frame earlier in this batch)
@@ -157,7 +161,7 @@ def message_send_many(*, requests: Sequence[SendRequest]) -> list[Outcome]:
             if not ratelimit.hit(settings.GROUPCHAT["SEND_RATE"], "send", str(request.sender.pk)):
                 raise ApplicationError("rate_limited")
             membership = memberships.get((group.pk, request.sender.pk))
-            send_checks(sender=request.sender, group=group, membership=membership)
+            send_checks(sender=request.sender, group=group, membership=membership, batch=batch)
             run_hooks("message.screen", user=request.sender, group=group, body=body)
         except ApplicationError as exc:
             outcomes[i] = exc

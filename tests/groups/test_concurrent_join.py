@@ -105,3 +105,4 @@ def test_racing_retries_of_one_frame_store_one_message_and_use_one_seq():
     assert group.last_seq == 1  # the losers' seqs were given back with their rolled-back transactions
     services.message_send(sender=owner, group_code=group.code, body="下一条", client_id="next", origin=ORIGIN)
     assert list(group.messages.order_by("seq").values_list("seq", flat=True)) == [1, 2]
+

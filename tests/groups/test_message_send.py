@@ -4,6 +4,7 @@ from groupchat.core.errors import ApplicationError
 from groupchat.core.models import LogEntry
 from groups import services
 from groups.models import Message
+from tests.factories import ORIGIN, UserFactory, make_group
 
 
 @pytest.mark.django_db
@@ -35,3 +36,20 @@ def test_non_member_is_refused(group, bob, origin):
         services.message_send(sender=bob, group_code=group.code, body="hi", client_id="c", origin=origin)
     assert err.value.code == "not_member"
     assert "不是该群成员" in err.value.detail("zh-hans") and "not a member" in err.value.detail("en")
+
+
+@pytest.mark.django_db
+def test_a_batch_of_sends_reads_the_senders_gates_once(django_assert_max_num_queries):
+    """Ten senders in one batch: the accounts gate state of all of them comes from one query, not ten."""
+    from groups.services.messages import SendRequest, message_send_many
+
+    owner = UserFactory()
+    group = make_group(owner, join_mode="open")
+    senders = [UserFactory() for _ in range(10)]
+    for user in senders:
+        services.group_join(user=user, group=group, origin=ORIGIN)
+    requests = [SendRequest(u, group.code, f"第{i}条", f"b-{i}", ORIGIN) for i, u in enumerate(senders)]
+    # groups, memberships, stored client ids, gate states, savepoint-free transaction: seq UPDATE, 2 bulk INSERTs
+    with django_assert_max_num_queries(10):
+        outcomes = message_send_many(requests=requests)
+    assert [o.message.seq for o in outcomes] == list(range(1, 11))
