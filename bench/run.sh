@@ -8,12 +8,14 @@ if [ "${1:-}" = "all" ]; then
   shift
   $PY -m bench.run "$@" setup
   $PY -m bench.run "$@" queries
-  $PY -m bench.run "$@" ingest --duration 20
+  $PY -m bench.run "$@" ingest --duration 20 --repeat 2
   $PY -m bench.run "$@" ingest --duration 20 --layer pubsub
   $PY -m bench.run "$@" fanout --members 200,2000 --duration 20
-  $PY -m bench.run "$@" history
+  $PY -m bench.run "$@" fanout --members 2000 --duration 20 --layer pubsub
   $PY -m bench.run "$@" scaleout --duration 20
+  $PY -m bench.run "$@" scaleout --duration 20 --layer pubsub
   $PY -m bench.run "$@" profile --duration 15
+  $PY -m bench.run "$@" history
   exit 0
 fi
 exec $PY -m bench.run "$@"

@@ -180,10 +180,16 @@ def _channel_hosts() -> list:
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Pub/sub by default: one Redis message per group reaches each server process, which fans it out to its own
+    # sockets in memory. The core layer writes one copy per member channel and pops them back one round trip at a
+    # time, which cannot keep up with 2,000-member groups on one process (docs/performance.md, fan-out).
+    _LAYER = env("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer")
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": env("CHANNEL_LAYER_BACKEND", "channels_redis.core.RedisChannelLayer"),
-            "CONFIG": {"hosts": _channel_hosts(), "capacity": 1500, "expiry": 30},
+            "BACKEND": _LAYER,
+            "CONFIG": {"hosts": _channel_hosts()}
+            if _LAYER.endswith("RedisPubSubChannelLayer")
+            else {"hosts": _channel_hosts(), "capacity": 1500, "expiry": 30},
         }
     }
 else:

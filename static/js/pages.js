@@ -18,14 +18,72 @@
     for (const c of categories) select.append(el("option", { value: c.slug, text: c.name, selected: c.slug === current }));
     if (current && !categories.some((c) => c.slug === current)) select.append(el("option", { value: current, text: current, selected: true }));
   }
-  function missingText(m) {
+  /** My credit (for the largest class my grade may own), from GET /api/v1/me/credit/; null when unavailable. */
+  let creditPromise = null;
+  function loadCredit() {
+    creditPromise = creditPromise || api("GET", "/api/v1/me/credit/").catch(() => null);
+    return creditPromise;
+  }
+  const GRADES = "ABCD"; // A best
+  /** One missing qualification, in words that say exactly what is needed and what I have. ``ctx``: names of the
+   * tiers by slug and my credit (``allows.max_owned_tier``). */
+  function missingText(m, ctx) {
     if (m.code === "owner_verification_level") {
       return interpolate(gettext("needs identity verification level L%(need)s (yours: L%(have)s)"), m);
     }
     if (m.code === "credit_insufficient") {
-      return interpolate(gettext("your credit grade %(have)s does not allow this class yet"), m);
+      if (GRADES.indexOf(m.need) < GRADES.indexOf(m.have)) {
+        return interpolate(gettext("needs credit grade %(need)s or better (yours: %(have)s)"), m);
+      }
+      // The grade meets the class's minimum, but the grade's own ceiling (largest class owned) is lower.
+      const slug = ctx && ctx.credit && ctx.credit.allows ? ctx.credit.allows.max_owned_tier : null;
+      const tier = slug && ctx.names ? ctx.names[slug] : "";
+      return tier
+        ? interpolate(gettext("needs a credit grade better than %(have)s (grade %(have)s may own groups up to the %(tier)s class)"), { have: m.have, tier })
+        : interpolate(gettext("needs a credit grade better than %(have)s"), m);
     }
     return m.code;
+  }
+  const FIX = {
+    owner_verification_level: ["/me/identity/", () => gettext("Verify your identity")],
+    credit_insufficient: ["/me/credit/", () => gettext("My credit")],
+  };
+  /** The missing items as nodes: each text, then a link to where it can be fixed. */
+  function missingNodes(list, ctx) {
+    const out = [];
+    list.forEach((m, i) => {
+      if (i) out.push("; ");
+      out.push(el("span", { class: "missing-item", dataset: { code: m.code }, text: missingText(m, ctx) }));
+      if (FIX[m.code]) out.push(" ", el("a", { class: "fix-link", href: FIX[m.code][0], text: FIX[m.code][1]() }));
+    });
+    return out;
+  }
+  /** A refusal from the API; when it lists what is missing (tier qualification), every item is shown with its fix. */
+  function showRefusal(target, e, ctx) {
+    showError(target, e);
+    const missing = e && e.data && Array.isArray(e.data.missing) ? e.data.missing : [];
+    const box = document.querySelector(target);
+    if (box && missing.length) {
+      box.append(el("span", { class: "refusal-missing" }, " ", gettext("What is missing: "), missingNodes(missing, ctx)));
+    }
+  }
+  const tierNames = (data) => Object.fromEntries(data.tiers.map((t) => [t.slug, t.name]));
+
+  const APPLICATION_STATUS = { pending: () => gettext("waiting for review"), approved: () => gettext("approved"),
+    refused: () => gettext("refused") };
+  /** One of my group applications (a new reviewed group, or the upgrade of a group). */
+  function applicationItem(a, names) {
+    const tier = names[a.tier] || a.tier;
+    const what = a.is_upgrade
+      ? interpolate(gettext("Group %(code)s into the %(tier)s class"), { code: a.group, tier })
+      : interpolate(gettext("New group “%(name)s” (%(tier)s)"), { name: a.name, tier });
+    const status = APPLICATION_STATUS[a.status] ? APPLICATION_STATUS[a.status]() : a.status;
+    return el("li", { class: "application", dataset: { application: a.id, status: a.status, tier: a.tier } },
+      el("strong", { class: "application-what", text: what }), " ",
+      el("span", { class: "badge app-status app-" + a.status, text: status }), " ",
+      el("span", { class: "muted", text: fmtFull(a.created_at) }),
+      a.status === "refused" && a.reason ? el("div", { class: "muted", text: interpolate(gettext("Reason: %(reason)s"), a) }) : null,
+      a.status === "approved" && a.group && !a.is_upgrade ? el("a", { href: "/?g=" + a.group, text: " " + gettext("Open the chat") }) : null);
   }
 
 
@@ -104,7 +162,10 @@
   const createForm = $("create-form");
   if (createForm) {
     const mode = $("c-join-mode");
-    loadTiers().then((data) => {
+    const ctx = { names: {}, credit: null };
+    Promise.all([loadTiers(), loadCredit()]).then(([data, credit]) => {
+      ctx.names = tierNames(data);
+      ctx.credit = credit;
       fillCategories($("c-category"), data.categories);
       const box = $("c-tiers");
       $("c-tiers-loading").remove();
@@ -114,18 +175,32 @@
         const notes = [interpolate(gettext("up to %(n)s members"), { n: tier.max_members })];
         if (tier.requires_review) notes.push(gettext("reviewed by the platform before it opens"));
         const input = el("input", { type: "radio", name: "tier", value: tier.slug, disabled: !ok,
-          checked: ok && !checked, dataset: { joinModes: tier.join_modes.join(",") } });
+          checked: ok && !checked, dataset: { joinModes: tier.join_modes.join(","), review: tier.requires_review ? "1" : "" } });
         if (ok) checked = true;
         box.append(el("label", { class: "tier" + (ok ? "" : " tier-locked"), dataset: { tier: tier.slug } }, input,
           el("span", { class: "tier-main" }, el("strong", { text: tier.name }), el("span", { class: "hint", text: notes.join(" · ") }),
-            ok ? null : el("span", { class: "tier-missing", text: gettext("Not available to you: ") + tier.missing.map(missingText).join("; ") }))));
+            ok ? null : el("span", { class: "tier-missing" }, gettext("Not available to you: "), missingNodes(tier.missing, ctx)))));
       }
       syncModes();
     }).catch((e) => showError("#create-error", e));
-    // A tier allows only some join modes: offer only those.
+    // My applications waiting for (or decided by) the platform's review.
+    const loadApplications = async () => {
+      try {
+        const [data, tiersData] = await Promise.all([api("GET", "/api/v1/applications/"), loadTiers()]);
+        const list = $("c-applications-list");
+        list.textContent = "";
+        for (const a of data.results.slice(0, 10)) list.append(applicationItem(a, tierNames(tiersData)));
+        $("c-applications").hidden = !data.results.length;
+      } catch (e) { /* the form still works without the list */ }
+    };
+    loadApplications();
+    // A tier allows only some join modes: offer only those. A reviewed tier says so, and the button says "submit".
     const syncModes = () => {
       const tier = createForm.querySelector("input[name=tier]:checked");
       if (!tier) return;
+      const review = !!tier.dataset.review;
+      $("c-review-note").hidden = !review;
+      $("create-btn").textContent = review ? $("create-btn").dataset.review : $("create-btn").dataset.create;
       const allowed = tier.dataset.joinModes.split(",");
       for (const opt of mode.options) opt.disabled = !allowed.includes(opt.value);
       if (mode.selectedOptions[0].disabled) { mode.value = allowed[0]; syncQuestion(); }
@@ -149,11 +224,12 @@
         if (g.status === "pending_review") {
           $("create-review").hidden = false;
           $("create-btn").hidden = true;
+          loadApplications();
           return;
         }
         location.href = "/?g=" + g.code;
       } catch (e) {
-        showError("#create-error", fieldErrors(e));
+        showRefusal("#create-error", fieldErrors(e), ctx);
         $("create-btn").disabled = false;
       }
     });
@@ -370,9 +446,94 @@
       });
     }
 
+    // ---- group class (tier): current class, activity and size bands, history; the owner may grow the group.
+    const BANDS = { quiet: () => gettext("quiet"), active: () => gettext("active"), busy: () => gettext("busy") };
+    const REASONS = { create: () => gettext("group created"), upgrade: () => gettext("grown by the owner"),
+      review: () => gettext("approved by the platform's review"), size: () => gettext("moved up by its member count (daily review)"),
+      policy: () => gettext("the platform changed the classes") };
+    const tierCtx = { names: {}, credit: null };
+
+    async function loadTier() {
+      let info, data;
+      try {
+        [info, data] = await Promise.all([fetchLatest("tier", `${base}/tier/`), loadTiers()]);
+      } catch (e) { showError("#tier-error", e); return; }
+      if (!info) return;
+      const names = (tierCtx.names = tierNames(data));
+      const byslug = Object.fromEntries(data.tiers.map((t) => [t.slug, t]));
+      const current = byslug[info.tier];
+      $("tier-current").textContent = current
+        ? `${current.name} · ${interpolate(gettext("up to %(n)s members"), { n: current.max_members })}` : "—";
+      $("tier-current").dataset.tier = info.tier || "";
+      $("tier-activity").textContent = `${BANDS[info.activity_band] ? BANDS[info.activity_band]() : info.activity_band} · ` +
+        interpolate(gettext("%(n)s messages a day (30-day average)"), { n: (info.activity_avg || 0).toFixed(1) });
+      $("tier-activity").dataset.band = info.activity_band;
+      $("tier-size").textContent = interpolate(gettext("%(n)s members"), { n: manage.dataset.memberCount }) +
+        (info.size_band ? " · " + interpolate(gettext("size band: %(tier)s"), { tier: names[info.size_band] || info.size_band }) : "");
+      const tbody = $("tier-history").tBodies[0];
+      tbody.textContent = "";
+      for (const c of info.changes) {
+        const change = c.from ? `${names[c.from] || c.from} → ${names[c.to] || c.to}` : `→ ${names[c.to] || c.to}`;
+        tbody.append(el("tr", { dataset: { reason: c.reason, to: c.to } }, el("td", { text: fmtFull(c.created_at) }),
+          el("td", { text: change }), el("td", { text: REASONS[c.reason] ? REASONS[c.reason]() : c.reason })));
+      }
+      $("tier-history").hidden = !info.changes.length;
+      $("tier-history-empty").hidden = !!info.changes.length;
+      if ($("tier-grow")) loadTierOptions(data, info);
+    }
+
+    async function loadTierOptions(data, info) {
+      const [apps, credit] = await Promise.all([api("GET", "/api/v1/applications/").catch(() => ({ results: [] })), loadCredit()]);
+      tierCtx.credit = credit;
+      const waiting = apps.results.filter((a) => a.is_upgrade && a.group === code && a.status === "pending");
+      const at = data.tiers.findIndex((t) => t.slug === info.tier);
+      const higher = data.tiers.slice(at + 1);
+      const list = $("tier-options");
+      list.textContent = "";
+      for (const t of higher) {
+        const ok = !t.missing.length;
+        const pendingHere = waiting.some((a) => a.tier === t.slug);
+        const notes = [interpolate(gettext("up to %(n)s members"), { n: t.max_members })];
+        if (t.requires_review) notes.push(gettext("the platform reviews the change first"));
+        const btn = el("button", { type: "button", class: "btn btn-small tier-grow-btn", disabled: !ok || pendingHere,
+          text: t.requires_review ? interpolate(gettext("Apply for %(tier)s"), { tier: t.name })
+            : interpolate(gettext("Grow into %(tier)s"), { tier: t.name }) });
+        btn.addEventListener("click", () => growInto(t, btn));
+        list.append(el("li", { class: "tier-option" + (ok ? "" : " tier-locked"), dataset: { tier: t.slug } },
+          el("div", { class: "tier-main" }, el("strong", { text: t.name }), el("span", { class: "hint", text: notes.join(" · ") }),
+            ok ? null : el("span", { class: "tier-missing" }, gettext("Not available to you: "), missingNodes(t.missing, tierCtx)),
+            pendingHere ? el("span", { class: "hint tier-waiting", text: gettext("Your application is waiting for the platform's review.") }) : null),
+          btn));
+      }
+      $("tier-top").hidden = higher.length > 0;
+      $("tier-pending-list").textContent = "";
+      for (const a of waiting) $("tier-pending-list").append(applicationItem(a, tierCtx.names));
+      $("tier-pending").hidden = !waiting.length;
+    }
+
+    async function growInto(t, btn) {
+      showError("#tier-error", null);
+      $("tier-ok").hidden = true;
+      btn.disabled = true;
+      try {
+        const res = await api("POST", `${base}/tier/`, { tier: t.slug });
+        $("tier-ok").textContent = res.status === "pending_review"
+          ? interpolate(gettext("Submitted for the platform's review: the group grows into %(tier)s once approved; you will be told the outcome."), { tier: t.name })
+          : interpolate(gettext("The group is now in the %(tier)s class."), { tier: t.name });
+        $("tier-ok").hidden = false;
+        $("tier-ok").dataset.status = res.status;
+      } catch (e) {
+        showRefusal("#tier-error", e, tierCtx);
+        btn.disabled = false;
+      }
+      loadTier();
+      loadAudit();
+    }
+
     loadTiers().then((data) => fillCategories($("s-category"), data.categories)).catch(() => {});
     loadRequests();
     loadMembers();
+    loadTier();
     loadAudit();
   }
 })();
