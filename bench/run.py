@@ -46,8 +46,12 @@ def _flush(db: int) -> None:
     redis.Redis.from_url(redis_url(db)).flushdb()
 
 
+CORE = "channels_redis.core.RedisChannelLayer"
+
+
 def _layer_env(layer: str) -> dict[str, str]:
-    return {"CHANNEL_LAYER_BACKEND": PUBSUB} if layer == "pubsub" else {}
+    """Always explicit: the project's default layer changed (core until 1b233e7, pub/sub since)."""
+    return {"CHANNEL_LAYER_BACKEND": PUBSUB if layer == "pubsub" else CORE}
 
 
 VARIANT: dict[str, str] = {"value": ""}

@@ -32,7 +32,7 @@ class TierListApi(APIView):
         return Response({
             "grade": grade.grade,
             "tiers": [
-                {"slug": t.slug, "name": t.name(lang), "max_members": t.max_members,
+                {"slug": t.slug, "name": t.name(lang), "rank": t.rank, "max_members": t.max_members,
                  "owner_verification_level": t.owner_verification_level, "owner_min_grade": t.owner_min_grade,
                  "requires_review": t.requires_review, "join_modes": t.join_modes,
                  "missing": [m.as_dict() for m in tiers.tier_missing(user=request.user, tier=t, grade=grade)]}

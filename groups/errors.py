@@ -55,5 +55,7 @@ register_error_codes(
                                "{limit}人及以上的群不能通过链接加入，请联系群管理员邀请。"),
         "join_mode_not_allowed": (400, "This tier does not allow that join mode.", "该等级的群不允许此加群方式。"),
         "application_not_pending": (409, "This application has already been decided.", "该申请已处理。"),
+        "application_pending": (409, "An application for this group is already waiting for review.",
+                                "该群已有申请正在等待平台审核。"),
     }
 )

@@ -84,13 +84,20 @@ def tier_missing(*, user: User, tier: TierPolicy, grade: GradePermissions | None
     missing: list[Missing] = []
     if user.verification_level < tier.owner_verification_level:
         missing.append(Missing("owner_verification_level", tier.owner_verification_level, user.verification_level))
-    if GRADE_ORDER.index(grade.grade) > GRADE_ORDER.index(tier.owner_min_grade):
-        missing.append(Missing("credit_insufficient", tier.owner_min_grade, grade.grade))
-    else:
-        ceiling = TierPolicy.objects.filter(slug=grade.max_owned_tier).values_list("rank", flat=True).first() or 0
-        if tier.rank > ceiling:
-            missing.append(Missing("credit_insufficient", tier.owner_min_grade, grade.grade))
+    ranks = dict(TierPolicy.objects.values_list("slug", "rank"))
+    if ranks.get(grade.max_owned_tier, 0) < tier.rank or GRADE_ORDER.index(grade.grade) > GRADE_ORDER.index(
+            tier.owner_min_grade):
+        missing.append(Missing("credit_insufficient", _grade_needed(tier, ranks), grade.grade))
     return missing
+
+
+def _grade_needed(tier: TierPolicy, ranks: dict[str, int]) -> str:
+    """The lowest grade that both meets the tier's minimum and may own a group of its size."""
+    from accounts.selectors import grade_table
+
+    allowed = [g.grade for g in grade_table() if ranks.get(g.max_owned_tier, 0) >= tier.rank]
+    allowed = [g for g in allowed if GRADE_ORDER.index(g) <= GRADE_ORDER.index(tier.owner_min_grade)]
+    return max(allowed, key=GRADE_ORDER.index) if allowed else "A"
 
 
 def needs_review(*, tier: TierPolicy, category: GroupCategory | None) -> bool:
@@ -203,6 +210,8 @@ def group_tier_request(*, actor: User, group: Group, tier_slug: str, origin: Ori
     owner_qualify(user=actor, tier=tier)
     category = GroupCategory.objects.filter(slug=group.category).first()
     if needs_review(tier=tier, category=category):
+        if GroupApplication.objects.filter(group=group, is_upgrade=True, status=ApplicationStatus.PENDING).exists():
+            raise ApplicationError("application_pending")
         application = GroupApplication.objects.create(applicant=actor, tier=tier, group=group, is_upgrade=True)
         record("group.tier_application", actor_id=actor.pk, origin=origin, group_code=group.code,
                data={"application": application.pk, "tier": tier.slug})

@@ -52,7 +52,7 @@
   function missingNodes(list, ctx) {
     const out = [];
     list.forEach((m, i) => {
-      if (i) out.push("; ");
+      if (i) out.push(gettext("; "));
       out.push(el("span", { class: "missing-item", dataset: { code: m.code }, text: missingText(m, ctx) }));
       if (FIX[m.code]) out.push(" ", el("a", { class: "fix-link", href: FIX[m.code][0], text: FIX[m.code][1]() }));
     });
@@ -453,7 +453,9 @@
       policy: () => gettext("the platform changed the classes") };
     const tierCtx = { names: {}, credit: null };
 
+    let tierSeq = 0; // only the newest load draws the class options (loads may finish out of order)
     async function loadTier() {
+      const seq = ++tierSeq;
       let info, data;
       try {
         [info, data] = await Promise.all([fetchLatest("tier", `${base}/tier/`), loadTiers()]);
@@ -479,11 +481,12 @@
       }
       $("tier-history").hidden = !info.changes.length;
       $("tier-history-empty").hidden = !!info.changes.length;
-      if ($("tier-grow")) loadTierOptions(data, info);
+      if ($("tier-grow")) loadTierOptions(data, info, seq);
     }
 
-    async function loadTierOptions(data, info) {
+    async function loadTierOptions(data, info, seq) {
       const [apps, credit] = await Promise.all([api("GET", "/api/v1/applications/").catch(() => ({ results: [] })), loadCredit()]);
+      if (seq !== tierSeq) return;
       tierCtx.credit = credit;
       const waiting = apps.results.filter((a) => a.is_upgrade && a.group === code && a.status === "pending");
       const at = data.tiers.findIndex((t) => t.slug === info.tier);

@@ -229,3 +229,19 @@ def test_tier_api_says_what_i_lack_and_upgrade_applies_at_once_when_not_reviewed
     assert done.status_code == 200 and done.json()["tier"] == "medium"
     assert Group.objects.get(pk=group.pk).member_cap == 500
     assert Membership.objects.filter(group=group).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("G8c")
+def test_missing_grade_names_the_grade_that_may_own_the_tier_and_upgrades_are_not_applied_twice(api):
+    owner = _user(level=2, score=80)  # grade B: meets the large tier's minimum, but B may own medium groups at most
+    large = TierPolicy.objects.get(slug="large")
+    assert [m.as_dict() for m in tiers.tier_missing(user=owner, tier=large)] == [
+        {"code": "credit_insufficient", "need": "A", "have": "B"}]
+    User.objects.filter(pk=owner.pk).update(credit_score=95)
+    owner.refresh_from_db()
+    group = make_group(owner, category="interest", rules="r")
+    first = api(owner).post(f"/api/v1/groups/{group.code}/tier/", {"tier": "large"}, format="json")
+    assert first.status_code == 202
+    again = api(owner).post(f"/api/v1/groups/{group.code}/tier/", {"tier": "large"}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "application_pending"
