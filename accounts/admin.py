@@ -6,13 +6,14 @@ recorded (``IdentityReveal``). Ledgers and logs are read-only here; every write 
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
+from groupchat.core.admin_base import ReadOnlyAdmin, messages
 from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
@@ -31,17 +32,6 @@ from .models import (
     User,
 )
 from .selectors import grade_for
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(User)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
@@ -58,35 +59,22 @@ class GroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(NoAddDeleteAdmin):
     list_display = ("group", "seq", "sender", "created_at", "removed_at")
     list_select_related = ("group", "sender")
     search_fields = ("=group__code",)
     readonly_fields = [f.name for f in Message._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(GroupAuditEvent)
-class GroupAuditEventAdmin(admin.ModelAdmin):
+class GroupAuditEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "group", "action", "actor", "target")
     list_filter = ("action",)
     list_select_related = ("group", "actor", "target")
     search_fields = ("=group__code",)
     readonly_fields = [f.name for f in GroupAuditEvent._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- tiered management (G7a, G8c) -----------------------------------------------------------------------------------
@@ -132,16 +120,11 @@ class GroupCategoryAdmin(TierSystemAdmin):
 
 
 @admin.register(FilingRecord)
-class FilingRecordAdmin(FilingAlertMixin, admin.ModelAdmin):
+class FilingRecordAdmin(FilingAlertMixin, NoAddDeleteAdmin):
     list_display = ("version", "created_at", "change_summary", "filed", "filed_at", "filing_number", "authority")
     readonly_fields = ("version", "snapshot", "change_summary", "created_at", "created_by", "filed", "filed_at")
     fields = (*readonly_fields, "filing_number", "authority")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         if obj.filing_number and not obj.filed:
@@ -152,7 +135,7 @@ class FilingRecordAdmin(FilingAlertMixin, admin.ModelAdmin):
 
 
 @admin.register(GroupApplication)
-class GroupApplicationAdmin(admin.ModelAdmin):
+class GroupApplicationAdmin(NoAddDeleteAdmin):
     """The review queue of groups (and upgrades) in reviewed tiers (G8c)."""
 
     list_display = ("id", "created_at", "applicant", "tier", "is_upgrade", "group", "status", "decided_by")
@@ -160,11 +143,6 @@ class GroupApplicationAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in GroupApplication._meta.fields]
     actions = ["approve", "refuse"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def _decide(self, request, queryset, approve: bool):
         for application in queryset:
@@ -185,16 +163,8 @@ class GroupApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(TierChange)
-class TierChangeAdmin(admin.ModelAdmin):
+class TierChangeAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "group", "from_tier", "to_tier", "reason")
     list_filter = ("reason", "to_tier")
     readonly_fields = [f.name for f in TierChange._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from .admin_base import ReadOnlyAdmin
 from .models import LogEntry
 
 
 @admin.register(LogEntry)
-class LogEntryAdmin(admin.ModelAdmin):
+class LogEntryAdmin(ReadOnlyAdmin):
     """The network log is read-only for everyone: it is evidence (G13b)."""
 
     list_display = ("created_at", "kind", "actor_id", "group_code", "target_id", "ip", "port")
@@ -12,12 +13,3 @@ class LogEntryAdmin(admin.ModelAdmin):
     search_fields = ("group_code", "=actor_id", "ip")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in LogEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
