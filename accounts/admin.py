@@ -6,14 +6,14 @@ recorded (``IdentityReveal``). Ledgers and logs are read-only here; every write 
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from groupchat.core.admin_base import ReadOnlyAdmin, messages
+from groupchat.core.admin_base import ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
