@@ -17,6 +17,19 @@
   const me = { id: Number(document.body.dataset.userId), nickname: document.body.dataset.nickname };
   const groups = new Map(); // code -> group state
   const pending = new Map(); // client_id -> {cid, group, body, status: sending|held|failed, detail, sentAt}
+  // Unsent messages survive a reload or a trip to fix a refusal (identity, agreements): kept in this tab's
+  // sessionStorage and sent again, with the same client_id, once the socket is back (the server stores one copy).
+  const PENDING_KEY = `groupchat.pending.${me.id}`;
+  function savePending() {
+    try {
+      sessionStorage.setItem(PENDING_KEY, JSON.stringify([...pending.values()].map(({ cid, group, body }) => ({ cid, group, body }))));
+    } catch (e) { /* storage full or disabled: the in-memory copy still retries */ }
+  }
+  try {
+    for (const p of JSON.parse(sessionStorage.getItem(PENDING_KEY) || "[]")) {
+      pending.set(p.cid, { ...p, status: "sending", detail: "", sentAt: Date.now() });
+    }
+  } catch (e) { sessionStorage.removeItem(PENDING_KEY); }
   let current = null;
   let ws = null;
   let attempt = 0;
@@ -665,6 +678,7 @@
   function resolvePending(cid) {
     if (!pending.has(cid)) return;
     pending.delete(cid);
+    savePending();
     const node = ui.messages.querySelector(`li[data-client-id="${cid}"]`);
     if (node) node.remove();
   }
@@ -694,6 +708,7 @@
     if (!g || !body.trim()) return;
     const p = { cid: uuid(), group: g.code, body, status: "sending", detail: "", sentAt: Date.now() };
     pending.set(p.cid, p);
+    savePending();
     ui.input.value = "";
     autosize();
     if (needsRules(g)) {

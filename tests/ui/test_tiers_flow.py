@@ -57,8 +57,8 @@ def test_l1_user_creates_small_is_told_what_medium_needs_and_is_refused_when_for
     large_text = large.inner_text()
     assert "开通前需平台审核" in large_text  # a reviewed class says so
     assert "需要 L2 级实名认证（你当前为 L1）" in large_text
-    # Grade B meets the class minimum but may own at most a medium group: the text names the grade and the ceiling.
-    assert "需要高于 B 的信用等级（信用等级 B 最高可拥有中型群）" in large_text
+    # Grade B meets the class minimum but may own at most a medium group: the server names the grade needed (A).
+    assert "需要信用等级 A 或以上（你当前为 B）" in large_text
     assert large.locator('.tier-missing a[href="/me/credit/"]').count() == 1
     assert page.locator("#c-review-note").is_hidden()
     assert page.locator("#create-btn").inner_text() == "创建群组"
