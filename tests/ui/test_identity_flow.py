@@ -87,6 +87,9 @@ def test_unverified_user_is_refused_verifies_the_phone_and_posts(new_page, setti
     assert db_call(lambda: User.objects.get(pk=user.pk).verification_level) == VerificationLevel.PHONE
 
     open_chat(page, group.code)
+    # The refused message was kept in the tab across the trip to the identity page and is sent again by itself.
+    _sent(page, "我想说句话")
+    assert db_call(lambda: Message.objects.filter(group=group, sender=user, body="我想说句话").count()) == 1
     _send(page, "认证后发言")
     _sent(page, "认证后发言")
     assert db_call(lambda: Message.objects.filter(group=group, sender=user, body="认证后发言").exists())
