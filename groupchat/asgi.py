@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
-
-from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
-from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
 
-# The database thread gives up the GIL on every query round trip; with the default 5 ms switch interval it then waits
-# up to 5 ms to get it back from the busy event loop, a dozen times per batch. 0.5 ms measured faster fan-out and
-# lower latency (docs/performance.md, "switch-interval").
-sys.setswitchinterval(float(os.environ.get("GROUPCHAT_SWITCH_INTERVAL", "0.0005")))
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402  (after the settings module is named)
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 

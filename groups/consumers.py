@@ -176,8 +176,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     # --- channel-layer events -> server frames ------------------------------------------------------------------
     async def message_batch(self, event: dict[str, Any]) -> None:
         """One channel-layer event carries every message a batch stored in this group, in seq order."""
-        for message in event["messages"]:
-            await self.send_json({"type": "message", "group": event["group"], "message": message})
+        for frame in event["frames"]:  # already encoded `message` frames, in seq order
+            await self.send(text_data=frame)
 
     async def message_removed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "message_removed", "group": event["group"], "message_id": event["message_id"],

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -233,8 +234,10 @@ def _write(accepted: dict, *, groups_by_id: dict[int, Group], outcomes: list) ->
             outcomes[i] = SendResult(message, payload, created=True)
         for group_id, payloads in by_group.items():
             code = groups_by_id[group_id].code
+            # Encoded once here, not once per receiving socket (that was a fifth of the server's time in fan-out).
+            frames = [orjson.dumps({"type": "message", "group": code, "message": p}).decode() for p in payloads]
             broadcast_on_commit([group_channel_group(code)], {"type": "message.batch", "group": code,
-                                                              "messages": payloads})
+                                                              "frames": frames})
 
 
 @transaction.atomic
