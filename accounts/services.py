@@ -13,6 +13,7 @@ from django.db import transaction
 
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
+from groupchat.core.hooks import run_hooks
 from groupchat.core.origin import Origin
 
 from . import errors  # noqa: F401  (registers this app's error codes)
@@ -54,12 +55,15 @@ def user_register(*, username: str, password: str, nickname: str = "", phone: st
 
 
 def user_update_profile(*, user: User, nickname: str | None = None, language: str | None = None) -> User:
-    """Change the front-stage profile. Side effects: network-log record ``account.profile``."""
+    """Change the front-stage profile. Side effects: network-log record ``account.profile``.
+
+    Hooks: ``profile.text.check`` (user, fields) lets screening refuse a nickname (REGULATION §2.3)."""
     fields: list[str] = []
     if nickname is not None:
         nickname = nickname.strip()
         if not 1 <= len(nickname) <= 40:
             raise ApplicationError("invalid_nickname")
+        run_hooks("profile.text.check", user=user, fields={"nickname": nickname})
         user.nickname = nickname
         fields.append("nickname")
     if language is not None and language in ("zh-hans", "en"):

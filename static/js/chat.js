@@ -546,7 +546,7 @@
       const muted = m.muted_until && Date.parse(m.muted_until) > Date.now();
       ui.memberList.append(el("li", { class: "member", dataset: { userId: m.user.id, role: m.role } },
         avatar(m.user.nickname, m.user.id),
-        el("span", { class: "member-name", text: m.user.nickname }), roleBadge(m.role),
+        el("a", { class: "member-name", href: `/u/${m.user.id}/`, text: m.user.nickname }), roleBadge(m.role),
         muted ? el("span", { class: "muted-flag", title: interpolate(gettext("Muted until %(t)s"), { t: fmtFull(m.muted_until) }), text: gettext("muted") }) : null,
         m.user.id !== me.id ? el("a", { class: "report-link", href: reportHref("user", m.user.id), text: gettext("Report") }) : null));
     }
