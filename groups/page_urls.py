@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("find/", views.group_find, name="group-find"),
+    path("find/code/", views.group_code_lookup, name="group-code-lookup"),
     path("new/", views.group_create, name="group-create"),
     path("g/<str:code>/", views.group_info, name="group-info"),
     path("g/<str:code>/manage/", views.group_manage, name="group-manage"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import translation
 from django.views.decorators.http import require_GET
 
@@ -29,11 +29,20 @@ def _group_or_404(code: str):
         raise Http404(exc.detail()) from exc
 
 
-@login_required
 @require_GET
 def home(request):
-    """The chat: group list, message pane, composer, member list (all filled live by static/js/chat.js)."""
+    """The chat: group list, message pane, composer, member list (all filled live by static/js/chat.js).
+    Visitors who are not logged in get the public landing page."""
+    if not request.user.is_authenticated:
+        return render(request, "groups/landing.html", {})
     return render(request, "groups/chat.html", {"open_code": request.GET.get("g", "")})
+
+
+@require_GET
+def group_code_lookup(request):
+    """The landing page's look-up: straight to the group's public info page (404 there for an unknown code)."""
+    code = "".join(ch for ch in request.GET.get("code", "") if ch.isdigit())
+    return redirect(f"/g/{code}/") if code else redirect("/")
 
 
 @require_GET

@@ -48,6 +48,7 @@ def test_embedded_mode_serves_site_schema_and_socket(tmp_path):
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_for(f"{base}/healthz", time.monotonic() + 30)
+        assert urllib.request.urlopen(f"{base}/").status == 200  # the public home page
         assert urllib.request.urlopen(f"{base}/login/").status == 200
         assert urllib.request.urlopen(f"{base}/api/schema/").status == 200
         health = json.loads(urllib.request.urlopen(f"{base}/healthz").read())

@@ -24,9 +24,18 @@ def test_info_page_is_public_and_unknown_codes_are_404(client):
 
 
 def test_pages_that_need_an_account_redirect_to_log_in(client):
-    for path in ("/", "/find/", "/new/", "/invite/abc/"):
+    for path in ("/find/", "/new/", "/invite/abc/"):
         response = client.get(path)
         assert response.status_code == 302 and response["Location"].startswith("/login/?next=")
+
+
+def test_home_page_is_a_public_landing_page_with_a_group_code_look_up(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'href="/login/"' in html and 'href="/signup/"' in html and 'action="/find/code/"' in html
+    response = client.get("/find/code/?code=1234567897")
+    assert response.status_code == 302 and response["Location"] == "/g/1234567897/"
 
 
 def test_report_placeholder_is_public_and_points_to_12377(client):
