@@ -63,3 +63,10 @@ def test_login_page_follows_next_only_on_this_site(client):
     client.logout()
     response = client.post("/login/?next=/find/", {"username": user.username, "password": PASSWORD})
     assert response["Location"] == "/find/"
+
+
+def test_pages_are_chinese_by_default_even_for_an_english_browser(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="zh-hans">' in html and "登录" in html
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert '<html lang="en">' in client.get("/").content.decode()  # the switch decides
