@@ -19,7 +19,12 @@ from groups.models import Group, TierChange
 from tests.factories import UserFactory, make_group
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timeout(120),
+    # Intended: send_task goes to the broker although this process runs tasks eagerly.
+    pytest.mark.filterwarnings("ignore:task_always_eager has no effect on send_task"),
+]
 
 
 def _worker_env() -> dict[str, str]:
