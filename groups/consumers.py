@@ -110,6 +110,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await handler(self, content)
         except ApplicationError as exc:
             await self.send_error(exc, client_id, group=content.get("group"))
+        except OSError:  # the client went away while we answered (e.g. mid-resume): nothing to tell it
+            log.debug("socket closed during %s", content.get("type"))
         except Exception:
             log.exception("frame %s failed", content.get("type"))
             await self.send_error(ApplicationError("server_error"), client_id)
