@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from groupchat.core.broadcast import broadcast_on_commit, user_channel_group
+from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.origin import Origin
@@ -59,7 +59,7 @@ def credit_change(*, user: User, delta: int, reason_code: str, source: str, oper
     if grade_after != grade_before:
         text = GRADE_TEXT["en" if locked.language.startswith("en") else "zh-hans"].format(
             before=grade_before, after=grade_after, score=after)
-        broadcast_on_commit([user_channel_group(locked.pk)], {"type": "user.notice", "level": "warning", "text": text})
+        notify_user_on_commit(locked.pk, text, level="warning")
     return event
 
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from groupchat.core.broadcast import broadcast_on_commit, user_channel_group
+from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.hooks import run_hooks
@@ -67,7 +67,7 @@ def consent_purpose(language: str) -> str:
 
 def _notify(user_id: int, text_zh: str, text_en: str, *, level: str = "info", language: str = "zh-hans") -> None:
     text = text_en if language.startswith("en") else text_zh
-    broadcast_on_commit([user_channel_group(user_id)], {"type": "user.notice", "level": level, "text": text})
+    notify_user_on_commit(user_id, text, level=level)
 
 
 def _require_level(user: User, level: int) -> None:

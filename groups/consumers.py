@@ -199,14 +199,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Subscribe to a group joined (or unsubscribe from one left) while this socket is open, then tell it."""
         code, role = event["group"], event.get("role")
         name = group_channel_group(code)
+        # An invitation or an ownership offer reaches a user without changing what they are in the group.
+        left = role is None and "invitation" not in event and "transfer_offered" not in event
         if role and code not in self.codes:
             self.codes.add(code)
             await self.channel_layer.group_add(name, self.channel_name)
-        elif role is None and code in self.codes and not any(k in event for k in ("invitation", "transfer_offered")):
+        elif left and code in self.codes:
             self.codes.discard(code)
             await self.channel_layer.group_discard(name, self.channel_name)
         frame = {"type": "membership", **{k: v for k, v in event.items() if k != "type"}}
-        if role is None and "invitation" not in event and "transfer_offered" not in event:
+        if left:
             frame["removed"] = True
         await self.send_json(frame)
 

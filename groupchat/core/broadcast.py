@@ -65,3 +65,8 @@ def broadcast_on_commit(names: Iterable[str], event: dict[str, Any]) -> None:
     """Send ``event`` to the channel-layer groups ``names`` after the current transaction commits."""
     names = list(names)
     transaction.on_commit(lambda: broadcast_now(names, event))
+
+
+def notify_user_on_commit(user_id: int, text: str, *, level: str = "info") -> None:
+    """A ``notice`` frame to every open socket of the user, after the current transaction commits."""
+    broadcast_on_commit([user_channel_group(user_id)], {"type": "user.notice", "level": level, "text": text})

@@ -7,7 +7,6 @@ memberships (changed only under the group's row lock); a code, once issued, is n
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
@@ -264,7 +263,3 @@ def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin
         "until": None, "reason": reason,
     })
     return group
-
-
-def group_touch_count(*, group: Group, delta: int) -> None:
-    Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + delta)

@@ -47,15 +47,20 @@ from ._common import (
 MAX_MUTE = timedelta(days=30)
 
 
-def _add_member(*, group: Group, user: User, origin: Origin, invited_by: User | None = None,
-                approved_by: User | None = None, via: str) -> Membership:
-    """Add ``user`` to the (already locked) ``group``: cap, ban and status checks, then the row and its records."""
+def _refuse_entry(*, group: Group, user: User) -> None:
+    """Who may not join or ask to join at all: the group is closed, they are in it, or they are banned from it."""
     if group.status == GroupStatus.CLOSED:
         raise ApplicationError("group_closed")
     if Membership.objects.filter(group=group, user=user).exists():
         raise ApplicationError("already_member")
     if Ban.objects.filter(group=group, user=user).exists():
         raise ApplicationError("banned_from_group")
+
+
+def _add_member(*, group: Group, user: User, origin: Origin, invited_by: User | None = None,
+                approved_by: User | None = None, via: str) -> Membership:
+    """Add ``user`` to the (already locked) ``group``: cap, ban and status checks, then the row and its records."""
+    _refuse_entry(group=group, user=user)
     if group.member_count >= group.member_cap:
         raise ApplicationError("group_full")
     tiers.join_policy_check(group=group, via=via)
@@ -86,12 +91,7 @@ def group_join(*, user: User, group: Group, answer: str = "", origin: Origin) ->
         raise ApplicationError("invite_only")
     if group.join_mode == JoinMode.OPEN:
         return _add_member(group=group, user=user, origin=origin, via="open")
-    if group.status == GroupStatus.CLOSED:
-        raise ApplicationError("group_closed")
-    if Membership.objects.filter(group=group, user=user).exists():
-        raise ApplicationError("already_member")
-    if Ban.objects.filter(group=group, user=user).exists():
-        raise ApplicationError("banned_from_group")
+    _refuse_entry(group=group, user=user)
     if group.join_mode == JoinMode.QUESTION and not answer.strip():
         raise ApplicationError("answer_required")
     if JoinRequest.objects.filter(group=group, user=user, status=RequestStatus.PENDING).exists():

@@ -17,8 +17,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import GradePermissions, grade_permissions_for
-from groupchat.core.broadcast import broadcast_on_commit, user_channel_group
+from accounts.selectors import GradePermissions, grade_permissions_for, grade_table
+from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.origin import SYSTEM, Origin
@@ -35,6 +35,7 @@ from ..models import (
     TierChange,
     TierPolicy,
 )
+from ._common import lock_group, require_owner
 
 GRADE_ORDER = "ABCD"  # A best
 
@@ -93,8 +94,6 @@ def tier_missing(*, user: User, tier: TierPolicy, grade: GradePermissions | None
 
 def _grade_needed(tier: TierPolicy, ranks: dict[str, int]) -> str:
     """The lowest grade that both meets the tier's minimum and may own a group of its size."""
-    from accounts.selectors import grade_table
-
     allowed = [g.grade for g in grade_table() if ranks.get(g.max_owned_tier, 0) >= tier.rank]
     allowed = [g for g in allowed if GRADE_ORDER.index(g) <= GRADE_ORDER.index(tier.owner_min_grade)]
     return max(allowed, key=GRADE_ORDER.index) if allowed else "A"
@@ -130,8 +129,7 @@ def _lock_user(user: User) -> None:
 def user_create_caps_check(*, user: User, grade: GradePermissions | None = None) -> GradePermissions:
     """Owned and created-today caps of the user's grade; call inside the create transaction."""
     grade = grade or grade_permissions_for(user)
-    if grade.groups_created_per_day <= 0 or grade.groups_owned_max <= 0 or not grade.max_owned_tier:
-        raise ApplicationError("credit_insufficient")
+    # A grade that may create no group at all is refused earlier, by accounts' ``group.create.check`` hook.
     _lock_user(user)
     owned = Group.objects.filter(owner=user).exclude(status=GroupStatus.CLOSED).count()
     if owned >= grade.groups_owned_max:
@@ -177,10 +175,6 @@ def join_mode_check(*, tier: TierPolicy | None, join_mode: str) -> None:
 # --- tier changes ------------------------------------------------------------------------------------------------
 
 
-def _notify(user_id: int, text: str, level: str = "info") -> None:
-    broadcast_on_commit([user_channel_group(user_id)], {"type": "user.notice", "level": level, "text": text})
-
-
 def group_set_tier(*, group: Group, tier: TierPolicy, reason: str, actor_id: int | None, origin: Origin,
                    data: dict[str, Any] | None = None) -> TierChange | None:
     """Move ``group`` (locked by the caller) to ``tier``; record the change and tell the owner."""
@@ -193,15 +187,13 @@ def group_set_tier(*, group: Group, tier: TierPolicy, reason: str, actor_id: int
     group.save(update_fields=["tier", "member_cap"])
     record("group.tier", actor_id=actor_id, origin=origin, group_code=group.code,
            data={"to": tier.slug, "from": change.from_tier.slug if change.from_tier else None, "reason": reason})
-    _notify(group.owner_id, f"「{group.name}」({group.code}) → {tier.name_zh} / {tier.name_en}: {reason}")
+    notify_user_on_commit(group.owner_id, f"「{group.name}」({group.code}) → {tier.name_zh} / {tier.name_en}: {reason}")
     return change
 
 
 @transaction.atomic
 def group_tier_request(*, actor: User, group: Group, tier_slug: str, origin: Origin) -> TierChange | GroupApplication:
     """The owner asks to grow the group into a higher tier: qualification first, then review or at once (G8c)."""
-    from ._common import lock_group, require_owner
-
     require_owner(group=group, actor=actor)
     tier = tier_get(slug=tier_slug)
     group = lock_group(group)
@@ -248,7 +240,7 @@ def application_decide(*, actor: User, application_id: int, approve: bool, reaso
            data={"application": application.pk, "approved": approve, "reason": reason})
     name = application.data.get("name") or (application.group.name if application.group else "")
     verdict = ("已通过 / approved" if approve else "未通过 / refused") + (f": {reason}" if reason else "")
-    _notify(application.applicant_id, f"「{name}」{application.tier.name_zh} {verdict}",
+    notify_user_on_commit(application.applicant_id, f"「{name}」{application.tier.name_zh} {verdict}",
             level="info" if approve else "warning")
     return application
 
@@ -333,8 +325,6 @@ def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
 
 
 def tier_system_snapshot() -> dict[str, Any]:
-    from accounts.selectors import grade_table
-
     return {
         "tiers": [
             {k: getattr(t, k) for k in ("slug", "name_zh", "name_en", "rank", "max_members",
