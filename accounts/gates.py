@@ -33,21 +33,45 @@ def _require_verified(level: int) -> None:
 def message_check(*, user: User, batch: dict | None = None, **_) -> None:
     """G6a + G5b + G7b on the send path: verified, current agreements accepted, grade message rate.
 
-    In a batch of sends, the first check reads the state of every sender of the batch in one query."""
+    In a batch of sends, the first check reads the state of every sender of the batch in one query, and counts
+    the batch's messages against each sender's grade rate in one Redis round trip (``batch["sender_counts"]``: how
+    many of the batch's messages each sender has; each takes its turn's outcome)."""
     if batch is not None and "sender_ids" in batch:
         if "accounts.gates" not in batch:
-            batch["accounts.gates"] = user_gate_states(batch["sender_ids"])
+            batch["accounts.gates"] = states = user_gate_states(batch["sender_ids"])
+            batch["accounts.rates"] = _grade_rate_turns(states, batch.get("sender_counts", {}))
         state = batch["accounts.gates"].get(user.pk)
+        turns = batch["accounts.rates"].get(user.pk)
+        within_rate = turns.pop(0) if turns else True
     else:
         state = user_gate_state(user.pk)
+        within_rate = None
     if state is None:
         raise ApplicationError("not_authenticated")
     _require_verified(state.level)
     if state.agreements_missing:
         agreement_check(user)  # builds the refusal with the versions to accept
-    rate = state.message_rate
-    if rate and rate != settings.GROUPCHAT["SEND_RATE"] and not ratelimit.hit(rate, "send-grade", str(user.pk)):
+    if within_rate is None:
+        rate = _grade_rate(state)
+        within_rate = rate is None or ratelimit.hit(rate, "send-grade", str(user.pk))
+    if not within_rate:
         raise ApplicationError("rate_limited")
+
+
+def _grade_rate(state) -> str | None:
+    """The grade's message rate when it is stricter than (i.e. differs from) the platform's send rate, else None."""
+    rate = state.message_rate
+    return rate if rate and rate != settings.GROUPCHAT["SEND_RATE"] else None
+
+
+def _grade_rate_turns(states: dict, sender_counts: dict[int, int]) -> dict[int, list[bool]]:
+    hits = [(uid, rate) for uid, count in sender_counts.items() if uid in states
+            and (rate := _grade_rate(states[uid])) for _ in range(count)]
+    outcomes = ratelimit.hit_many([(rate, ("send-grade", str(uid))) for uid, rate in hits])
+    turns: dict[int, list[bool]] = {}
+    for (uid, _), ok in zip(hits, outcomes, strict=True):
+        turns.setdefault(uid, []).append(ok)
+    return turns
 
 
 def group_create_check(*, user: User, **_) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Exists, OuterRef, Subquery, Value, When
+from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .conf import conf
@@ -129,33 +130,49 @@ class GateState:
     message_rate: str  # the grade's message rate ("" = none)
 
 
-def _missing_agreements_for(user_ref) -> Exists:
-    now = timezone.now()
-    newer_material = Agreement.objects.filter(kind=OuterRef("kind"), material=True, published_at__lte=now,
-                                              published_at__gt=OuterRef("published_at"))
-    accepted = AgreementAcceptance.objects.filter(user_id=user_ref, agreement__kind=OuterRef("kind"),
-                                                  agreement__published_at__gte=OuterRef("published_at"))
-    return Exists(Agreement.objects.filter(material=True, published_at__lte=now)
-                  .exclude(Exists(newer_material)).exclude(Exists(accepted)))
-
-
 def user_gate_state(user_id: int) -> GateState | None:
     """Everything the send path needs from accounts, fresh, in one query: verification level, score, grade,
     whether a material agreement is still to be accepted, and the grade's message rate."""
     return user_gate_states([user_id]).get(user_id)
 
 
+# The send path runs this for every batch. Written as SQL because building the same query with the ORM (a CASE and
+# three nested EXISTS) cost more Python time than the database took to answer it (~2 ms a batch under load).
+_GATE_SQL = """
+SELECT u.id, u.verification_level, u.credit_score, gp.message_rate,
+  EXISTS (
+    SELECT 1 FROM {agreement} a
+    WHERE a.material AND a.published_at <= %s
+      AND NOT EXISTS (SELECT 1 FROM {agreement} n WHERE n.kind = a.kind AND n.material AND n.published_at <= %s
+                      AND n.published_at > a.published_at)
+      AND NOT EXISTS (SELECT 1 FROM {acceptance} c JOIN {agreement} ca ON ca.id = c.agreement_id
+                      WHERE c.user_id = u.id AND ca.kind = a.kind AND ca.published_at >= a.published_at)
+  ) AS agreements_missing
+FROM {user} u LEFT JOIN {grade} gp ON gp.grade = (CASE {cases} ELSE %s END)
+WHERE u.id IN ({ids})
+"""
+
+
 def user_gate_states(user_ids) -> dict[int, GateState]:
-    """``user_gate_state`` for many users in one query (a batch of sends from many senders)."""
+    """``user_gate_state`` for many users in one query (a batch of sends from many senders).
+
+    A material agreement is missing when its latest published version has no acceptance of that version or later."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return {}
     grades = conf("CREDIT_GRADES")
-    grade_expr = Case(*[When(credit_score__gte=floor, then=Value(grade)) for grade, floor in grades[:-1]],
-                      default=Value(grades[-1][0]), output_field=CharField())
-    rows = (User.objects.filter(pk__in=list(user_ids))
-            .annotate(grade=grade_expr, agreements_missing=_missing_agreements_for(OuterRef(OuterRef("pk"))))
-            .annotate(rate=Subquery(GradePermission.objects.filter(grade=OuterRef("grade")).values("message_rate")[:1]))
-            .values_list("pk", "verification_level", "credit_score", "grade", "agreements_missing", "rate"))
+    sql = _GATE_SQL.format(
+        agreement=Agreement._meta.db_table, acceptance=AgreementAcceptance._meta.db_table, user=User._meta.db_table,
+        grade=GradePermission._meta.db_table, cases=" ".join(["WHEN u.credit_score >= %s THEN %s"] * (len(grades) - 1)),
+        ids=", ".join(["%s"] * len(user_ids)))
+    now = timezone.now()
+    params = [now, now, *[v for grade, floor in grades[:-1] for v in (floor, grade)], grades[-1][0], *user_ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     states = {}
-    for pk, level, score, grade, missing, rate in rows:
+    for pk, level, score, rate, missing in rows:
+        grade = grade_for(score)
         if rate is None:
             rate = conf("GRADE_PERMISSIONS")[grade]["message_rate"]
         states[pk] = GateState(level=level, score=score, grade=grade, agreements_missing=bool(missing),

@@ -38,18 +38,20 @@ class GroupchatAdapter:
         return orjson.dumps({"type": "send", "group": group, "client_id": client_id, "body": body}).decode()
 
     @staticmethod
-    def parse(frame: dict[str, Any]) -> tuple[str, str | None, int | None, str | None]:
-        """(kind, client_id, seq, body)"""
+    def parse(frame: dict[str, Any]) -> list[tuple[str, str | None, int | None, str | None]]:
+        """[(kind, client_id, seq, body)]: one per message of a ``messages`` frame, else one."""
         kind = frame.get("type")
         if kind == "ack":
             m = frame.get("message") or {}
-            return "ack", frame.get("client_id"), m.get("seq"), None
+            return [("ack", frame.get("client_id"), m.get("seq"), None)]
         if kind == "message":
             m = frame["message"]
-            return "message", m.get("client_id"), m.get("seq"), m.get("body")
+            return [("message", m.get("client_id"), m.get("seq"), m.get("body"))]
+        if kind == "messages":
+            return [("message", m.get("client_id"), m.get("seq"), m.get("body")) for m in frame["messages"]]
         if kind == "error":
-            return "error", frame.get("client_id"), None, frame.get("code")
-        return kind or "?", None, None, None
+            return [("error", frame.get("client_id"), None, frame.get("code"))]
+        return [(kind or "?", None, None, None)]
 
 
 @dataclass
@@ -66,13 +68,13 @@ class BaselineAdapter:
         return orjson.dumps({"client_id": client_id, "message": body}).decode()
 
     @staticmethod
-    def parse(frame: dict[str, Any]) -> tuple[str, str | None, int | None, str | None]:
+    def parse(frame: dict[str, Any]) -> list[tuple[str, str | None, int | None, str | None]]:
         kind = frame.get("type")
         if kind == "ack":
-            return "ack", frame.get("client_id"), None, None
+            return [("ack", frame.get("client_id"), None, None)]
         if kind == "message":
-            return "message", frame.get("client_id"), None, frame.get("message")
-        return kind or "?", None, None, None
+            return [("message", frame.get("client_id"), None, frame.get("message"))]
+        return [(kind or "?", None, None, None)]
 
 
 # --- one socket ------------------------------------------------------------------------------------------------------
@@ -111,32 +113,32 @@ class Client:
             async for raw in self.ws:
                 wall = time.time()
                 mono = time.monotonic()
-                kind, cid, seq, extra = parse(orjson.loads(raw))
-                if kind == "message":
-                    self.last_rx = mono
-                    if not self.receiver or cid is None:
-                        continue
-                    n = self.received.get(cid, 0)
-                    self.received[cid] = n + 1
-                    if n == 0:
-                        if seq is not None:
-                            self.seqs.append(seq)
-                        try:
-                            self.lat.append(wall - float(extra.split(" ", 2)[1]))
-                        except (AttributeError, IndexError, ValueError):
-                            pass
-                elif kind == "ack":
-                    entry = self.pending.pop(cid, None)
-                    if entry is not None:
-                        self.ack_lat.append(mono - entry[0])
-                        self.acked[cid] = seq
-                        if entry[1] is not None and not entry[1].done():
-                            entry[1].set_result(True)
-                elif kind == "error":
-                    self.errors[extra or "?"] += 1
-                    entry = self.pending.pop(cid, None) if cid else None
-                    if entry is not None and entry[1] is not None and not entry[1].done():
-                        entry[1].set_result(False)
+                for kind, cid, seq, extra in parse(orjson.loads(raw)):
+                    if kind == "message":
+                        self.last_rx = mono
+                        if not self.receiver or cid is None:
+                            continue
+                        n = self.received.get(cid, 0)
+                        self.received[cid] = n + 1
+                        if n == 0:
+                            if seq is not None:
+                                self.seqs.append(seq)
+                            try:
+                                self.lat.append(wall - float(extra.split(" ", 2)[1]))
+                            except (AttributeError, IndexError, ValueError):
+                                pass
+                    elif kind == "ack":
+                        entry = self.pending.pop(cid, None)
+                        if entry is not None:
+                            self.ack_lat.append(mono - entry[0])
+                            self.acked[cid] = seq
+                            if entry[1] is not None and not entry[1].done():
+                                entry[1].set_result(True)
+                    elif kind == "error":
+                        self.errors[extra or "?"] += 1
+                        entry = self.pending.pop(cid, None) if cid else None
+                        if entry is not None and entry[1] is not None and not entry[1].done():
+                            entry[1].set_result(False)
         except ConnectionClosed as exc:
             self.closed = f"{exc.rcvd.code if exc.rcvd else 'no close frame'}"
         except Exception as exc:  # a bad frame ends this socket's reading, and is reported

@@ -22,7 +22,7 @@ from groupchat.core.origin import Origin
 
 from . import selectors, services
 from .batcher import batcher
-from .payloads import messages_payload
+from .payloads import messages_frame, messages_payload
 from .services.messages import SendRequest
 
 log = logging.getLogger(__name__)
@@ -145,9 +145,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             try:
                 while True:
                     page, last_seq = await _resume_page(self.user, code, after, batch)
-                    for payload in page:
-                        await self.send_json({"type": "message", "group": code, "message": payload, "replay": True})
-                    if page:
+                    if page:  # a page is one frame: a reconnect after a long absence is a few frames, not thousands
+                        await self.send_json(messages_frame(code, page, replay=True))
                         after = page[-1]["seq"]
                     if len(page) < batch or after >= last_seq:
                         break
@@ -177,9 +176,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # --- channel-layer events -> server frames ------------------------------------------------------------------
     async def message_batch(self, event: dict[str, Any]) -> None:
-        """One channel-layer event carries every message a batch stored in this group, in seq order."""
-        for frame in event["frames"]:  # already encoded `message` frames, in seq order
-            await self.send(text_data=frame)
+        """One channel-layer event carries every message a batch stored in this group, in seq order, as one frame
+        already encoded (``message`` or ``messages``)."""
+        await self.send(text_data=event["frame"])
 
     async def message_removed(self, event: dict[str, Any]) -> None:
         await self.send_json({"type": "message_removed", "group": event["group"], "message_id": event["message_id"],

@@ -30,6 +30,18 @@ def messages_payload(messages: list[Message], *, group: Group, roles: dict[int, 
     ]
 
 
+def messages_frame(group_code: str, payloads: list[dict[str, Any]], *, replay: bool = False) -> dict[str, Any]:
+    """The server frame for messages of one group in seq order: ``message`` for one, ``messages`` for several."""
+    frame: dict[str, Any]
+    if len(payloads) == 1:
+        frame = {"type": "message", "group": group_code, "message": payloads[0]}
+    else:
+        frame = {"type": "messages", "group": group_code, "messages": payloads}
+    if replay:
+        frame["replay"] = True
+    return frame
+
+
 def group_payload(group: Group) -> dict[str, Any]:
     return {
         "code": group.code,

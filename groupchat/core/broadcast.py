@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -46,17 +47,39 @@ async def _group_send_all(names: list[str], event: dict[str, Any]) -> None:
         await layer.group_send(name, event)
 
 
+# Sends handed from other threads to the server loop, sent there one after another in the order they were handed.
+_outbox: deque[tuple[list[str], dict[str, Any]]] = deque()
+_drainer: asyncio.Task | None = None
+
+
+def _enqueue(names: list[str], event: dict[str, Any]) -> None:  # runs on the server loop
+    global _drainer
+    _outbox.append((names, event))
+    if _drainer is None or _drainer.done():
+        _drainer = asyncio.get_running_loop().create_task(_drain())
+
+
+async def _drain() -> None:
+    while _outbox:
+        names, event = _outbox.popleft()
+        try:
+            await _group_send_all(names, event)
+        except Exception:  # the layer is at-most-once by design; clients recover from the database
+            log.exception("broadcast to %s failed", names[:3])
+
+
 def broadcast_now(names: Iterable[str], event: dict[str, Any]) -> None:
     names = list(names)
     if not names:
         return
+    loop = _server_loop
+    if loop is not None and loop.is_running() and not loop.is_closed() and threading.get_ident() != _server_thread:
+        # From the database thread (or the embedded beat): hand the send to the server loop and go on. Waiting for it
+        # held the next batch of sends behind the loop's socket writes; one drainer keeps the handed order.
+        loop.call_soon_threadsafe(_enqueue, names, event)
+        return
     try:
-        loop = _server_loop
-        if loop is not None and loop.is_running() and not loop.is_closed() and threading.get_ident() != _server_thread:
-            future = asyncio.run_coroutine_threadsafe(_group_send_all(names, event), loop)
-            future.result(timeout=5)
-        else:
-            async_to_sync(_group_send_all)(names, event)
+        async_to_sync(_group_send_all)(names, event)
     except Exception:  # the layer is at-most-once by design; clients recover from the database
         log.exception("broadcast to %s failed", names[:3])
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from .models import LogEntry
 from .origin import SYSTEM, Origin
+from .sql import insert_rows
 
 
 def record(
@@ -35,6 +36,14 @@ def record(
     )
 
 
-def record_many(entries: list[LogEntry]) -> None:
-    """Append several prepared rows in one INSERT (the batched send path)."""
-    LogEntry.objects.bulk_create(entries)
+_MANY_COLUMNS = ("created_at", "kind", "actor_id", "group_code", "target_id", "ip", "port", "user_agent", "data")
+
+
+def record_many(rows: list[dict[str, Any]]) -> None:
+    """Append several rows in one INSERT (the batched send path). Each row is ``record``'s arguments as a dict, with
+    ``at`` required and ``origin`` an Origin; call inside the service's transaction, as for ``record``."""
+    insert_rows(LogEntry, _MANY_COLUMNS, [
+        (row["at"], row["kind"], row.get("actor_id"), row.get("group_code", ""), row.get("target_id"),
+         (origin := row.get("origin") or SYSTEM).ip, origin.port, origin.user_agent, row.get("data") or {})
+        for row in rows
+    ])

@@ -1,19 +1,25 @@
-"""Rate limits from the ``limits`` library: Redis-backed in services mode (shared by every process), memory otherwise."""
+"""Rate limits from the ``limits`` library: Redis-backed in services mode (shared by every process), memory otherwise.
+
+The sliding-window *counter* strategy: two counters per key and an O(1) script per hit. The moving-window strategy
+keeps one list entry per hit and reads ``LINDEX limit-1``, which walks the list: with a generous limit (an operator
+lifting a grade's rate) each hit cost about a millisecond, a quarter of the send path's time under load.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from django.conf import settings
 from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.storage import RedisStorage, storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 
 @lru_cache(maxsize=1)
-def _limiter() -> MovingWindowRateLimiter:
+def _limiter() -> SlidingWindowCounterRateLimiter:
     uri = settings.REDIS_URL or "memory://"
-    return MovingWindowRateLimiter(storage_from_string(uri))
+    return SlidingWindowCounterRateLimiter(storage_from_string(uri))
 
 
 @lru_cache(maxsize=64)
@@ -24,6 +30,31 @@ def _parse(rate: str):
 def hit(rate: str, *keys: str) -> bool:
     """Count one hit against ``rate`` (e.g. ``"20/10second"``) for ``keys``; False when over the limit."""
     return _limiter().hit(_parse(rate), *keys)
+
+
+def hit_many(hits: Sequence[tuple[str, tuple[str, ...]]]) -> list[bool]:
+    """``hit`` for each ``(rate, keys)`` in order, in one Redis round trip instead of one per hit.
+
+    The send path's batches call this once for all their senders: at a few hundred messages a second a round trip per
+    message was most of a batch's wall time. Each hit is the library's own script on the library's own keys (so
+    ``hit`` and ``hit_many`` count against the same windows), queued on one pipeline; Redis runs them one after
+    another, so the outcomes are those of the same hits made in a row.
+    """
+    limiter = _limiter()
+    storage = limiter.storage
+    if not hits:
+        return []
+    if not isinstance(storage, RedisStorage):
+        return [hit(rate, *keys) for rate, keys in hits]
+    pipe = storage.get_connection().pipeline(transaction=False)
+    for rate, keys in hits:
+        item = _parse(rate)
+        key = item.key_for(*keys)
+        # The same keys and script as RedisStorage.acquire_sliding_window_entry (limits 5.x), on the pipeline.
+        storage.lua_acquire_sliding_window(
+            [storage.prefixed_key(storage._previous_window_key(key)), storage.prefixed_key(storage._current_window_key(key))],
+            [item.amount, item.get_expiry(), 1], client=pipe)
+    return [bool(result) for result in pipe.execute()]
 
 
 def reset_all() -> None:

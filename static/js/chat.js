@@ -142,6 +142,7 @@
         break;
       }
       case "message": onMessage(f.group, f.message); break;
+      case "messages": for (const m of f.messages || []) onMessage(f.group, m); break;
       case "ack": {
         resolvePending(f.client_id);
         if (f.message) onMessage(f.message.group, f.message);

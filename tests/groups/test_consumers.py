@@ -50,6 +50,20 @@ async def next_frame(comm, type_: str, timeout: float = 5) -> dict:
             return frame
 
 
+async def next_messages(comm, count: int, timeout: float = 5) -> list[dict]:
+    """The next ``count`` messages, whether they come one per ``message`` frame or several in a ``messages`` frame."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    messages: list[dict] = []
+    while len(messages) < count:
+        frame = await comm.receive_json_from(timeout=max(0.01, deadline - loop.time()))
+        if frame["type"] == "message":
+            messages.append(frame["message"])
+        elif frame["type"] == "messages":
+            messages.extend(frame["messages"])
+    return messages
+
+
 async def nothing_of(comm, type_: str, within: float = QUIET) -> None:
     # receive_nothing, not a receive that times out: a timed-out receive cancels the consumer.
     while not await comm.receive_nothing(timeout=within):
@@ -120,11 +134,12 @@ async def test_resume_replays_from_the_cursor_then_says_resumed(w):
                                                    client_id=f"r{i}", origin=ORIGIN)
     async with connected(w["a"]) as alice:
         await alice.send_json_to({"type": "resume", "cursors": {group.code: 2}})
-        frames = [await alice.receive_json_from(timeout=5) for _ in range(4)]
-    assert [(f["type"], f.get("replay")) for f in frames[:3]] == [("message", True)] * 3
-    assert [f["message"]["seq"] for f in frames[:3]] == [3, 4, 5]
-    assert [f["message"]["body"] for f in frames[:3]] == ["m3", "m4", "m5"]
-    assert frames[3] == {"type": "resumed", "group": group.code, "last_seq": 5}
+        frames = [await alice.receive_json_from(timeout=5) for _ in range(2)]
+    # One page is one frame.
+    assert (frames[0]["type"], frames[0]["group"], frames[0]["replay"]) == ("messages", group.code, True)
+    assert [m["seq"] for m in frames[0]["messages"]] == [3, 4, 5]
+    assert [m["body"] for m in frames[0]["messages"]] == ["m3", "m4", "m5"]
+    assert frames[1] == {"type": "resumed", "group": group.code, "last_seq": 5}
 
 
 async def test_resume_in_batches(w, settings):
@@ -135,9 +150,12 @@ async def test_resume_in_batches(w, settings):
                                                    client_id=f"b{i}", origin=ORIGIN)
     async with connected(w["a"]) as alice:
         await alice.send_json_to({"type": "resume", "cursors": {group.code: 0}})
-        frames = [await alice.receive_json_from(timeout=5) for _ in range(6)]
-    assert [f["message"]["seq"] for f in frames[:5]] == [1, 2, 3, 4, 5]
-    assert frames[5]["type"] == "resumed" and frames[5]["last_seq"] == 5
+        frames = [await alice.receive_json_from(timeout=5) for _ in range(4)]
+    # Pages of 2, 2 and 1: two `messages` frames and a `message` frame, then `resumed`.
+    assert [f["type"] for f in frames] == ["messages", "messages", "message", "resumed"]
+    assert [[m["seq"] for m in f["messages"]] for f in frames[:2]] == [[1, 2], [3, 4]]
+    assert frames[2]["message"]["seq"] == 5 and frames[2]["replay"] is True
+    assert frames[3]["last_seq"] == 5
 
 
 async def test_resume_by_a_non_member_is_refused(w):
@@ -258,8 +276,24 @@ async def test_a_refused_frame_does_not_hold_up_the_others(w, settings):
             frame = await alice.receive_json_from(timeout=5)
             if frame["type"] in ("ack", "error"):
                 frames[frame["client_id"]] = frame
-        received = [(await next_frame(owner, "message"))["message"] for _ in range(2)]
+        received = await next_messages(owner, 2)
     assert frames["long"]["type"] == "error" and frames["long"]["code"] == "too_long"
     assert frames["empty"]["type"] == "error" and frames["empty"]["code"] == "empty"
     assert [frames["ok1"]["message"]["seq"], frames["ok2"]["message"]["seq"]] == [1, 2]
     assert [(m["seq"], m["body"]) for m in received] == [(1, "一"), (2, "二")]
+
+
+async def test_messages_stored_in_one_batch_reach_each_member_as_one_frame(w):
+    """Write-then-tell in batches: what one commit stored in a group goes out as one `messages` frame, in seq order."""
+    from groups.services.messages import SendRequest, message_send_many
+
+    code = w["group"].code
+    requests = [SendRequest(w["alice"], code, f"批{i}", f"batch-{i}", ORIGIN) for i in range(3)]
+    async with connected(w["o"]) as owner:
+        outcomes = await sync_to_async(message_send_many)(requests=requests)
+        frame = await next_frame(owner, "messages")
+        await nothing_of(owner, "message")
+    assert [o.message.seq for o in outcomes] == [1, 2, 3]
+    assert frame["group"] == code and "replay" not in frame
+    assert [(m["seq"], m["body"], m["client_id"]) for m in frame["messages"]] == [
+        (1, "批0", "batch-0"), (2, "批1", "batch-1"), (3, "批2", "batch-2")]

@@ -86,8 +86,9 @@ class Client:
         try:
             async for raw in self.ws:
                 frame = json.loads(raw)
-                if frame["type"] == "message":
-                    self._apply(frame["message"], "replay" if frame.get("replay") else "live")
+                if frame["type"] in ("message", "messages"):
+                    for message in frame.get("messages") or [frame.get("message")]:
+                        self._apply(message, "replay" if frame.get("replay") else "live")
                 elif frame["type"] == "ack":
                     self.acks[frame["client_id"]] = frame["message"]
                     self._apply(frame["message"], "ack")

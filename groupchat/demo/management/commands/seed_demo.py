@@ -17,7 +17,6 @@ from django.utils import timezone
 from accounts.agreements import agreements_accept_current
 from accounts.models import User, VerificationLevel
 from groupchat.core.events import record_many
-from groupchat.core.models import LogEntry
 from groupchat.core.origin import Origin
 from groups import services
 from groups.models import Group, GroupApplication, Membership, Message, Role
@@ -117,9 +116,8 @@ class Command(BaseCommand):
             at = start + timedelta(minutes=seq * 90 + rng.randint(0, 60))
             messages.append(Message(group=group, seq=seq, sender=sender, client_id=f"seed-{group.code}-{seq}",
                                     body=rng.choice(LINES), created_at=at))
-            log.append(LogEntry(created_at=at, kind="message.sent", actor_id=sender.pk, group_code=group.code,
-                                ip=ORIGIN.ip, port=ORIGIN.port, user_agent=ORIGIN.user_agent,
-                                data={"seq": seq, "type": "text"}))
+            log.append({"at": at, "kind": "message.sent", "actor_id": sender.pk, "group_code": group.code,
+                        "origin": ORIGIN, "data": {"seq": seq, "type": "text"}})
         Message.objects.bulk_create(messages)
         record_many(log)
         Group.objects.filter(pk=group.pk).update(last_seq=30, last_message_at=messages[-1].created_at)
