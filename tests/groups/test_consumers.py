@@ -297,3 +297,38 @@ async def test_messages_stored_in_one_batch_reach_each_member_as_one_frame(w):
     assert frame["group"] == code and "replay" not in frame
     assert [(m["seq"], m["body"], m["client_id"]) for m in frame["messages"]] == [
         (1, "批0", "batch-0"), (2, "批1", "batch-1"), (3, "批2", "batch-2")]
+
+
+async def test_a_send_batch_survives_a_dropped_database_connection(w):
+    """Kept connections skip the per-batch health check; one that the database dropped is replaced and the batch
+    retried, so the sender still gets its ack (and the message is stored once)."""
+    from django.db import connection
+
+    code = w["group"].code
+    connection.settings_dict["CONN_MAX_AGE"] = 60  # keep connections, as in production (tests close them)
+    try:
+        async with connected(w["a"]) as alice:
+            await alice.send_json_to({"type": "send", "group": code, "client_id": "before", "body": "一"})
+            assert (await next_frame(alice, "ack"))["message"]["seq"] == 1
+
+            def backend_pid() -> int:  # in the database thread the batcher uses
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    return cursor.fetchone()[0]
+
+            def terminate(pid: int) -> bool:  # from another thread, on its own connection
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+                        return cursor.fetchone()[0]
+                finally:
+                    connection.close()
+
+            assert await sync_to_async(terminate, thread_sensitive=False)(await sync_to_async(backend_pid)())
+            await alice.send_json_to({"type": "send", "group": code, "client_id": "after", "body": "二"})
+            ack = await next_frame(alice, "ack")
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = 0
+        await sync_to_async(lambda: connection.close())()
+    assert ack["message"]["seq"] == 2 and ack["duplicate"] is False
+    assert await sync_to_async(Message.objects.filter(group=w["group"]).count)() == 2

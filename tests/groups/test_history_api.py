@@ -81,3 +81,11 @@ def test_a_removed_member_loses_access(chat, owner, alice, api):
     services.member_remove(actor=owner, group=chat, target=alice, origin=ORIGIN)
     response = api(alice).get(f"/api/v1/groups/{chat.code}/messages/")
     assert response.status_code == 403 and response.json()["code"] == "not_member"
+
+
+def test_pages_are_compact_utf8_json(chat, alice, api):
+    """The API's JSON (orjson) keeps Chinese as UTF-8, not \\u escapes, and is compact."""
+    response = api(alice).get(f"/api/v1/groups/{chat.code}/messages/", {"limit": 1})
+    assert response["Content-Type"] == "application/json"
+    assert "第23条".encode() in response.content and b"\\u" not in response.content
+    assert b'": ' not in response.content and response.json()["results"][0]["body"] == "第23条"
