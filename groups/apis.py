@@ -189,8 +189,7 @@ class MessageListApi(APIView):
         responses=Free,
     )
     def get(self, request, code: str):
-        group = selectors.group_get(code=code)
-        selectors.membership_require(user=request.user, group=group)
+        group = selectors.group_of_member(user=request.user, code=code)
         try:
             before = int(request.query_params["before"]) if "before" in request.query_params else None
             after = int(request.query_params["after"]) if "after" in request.query_params else None

@@ -13,6 +13,7 @@ import logging
 import weakref
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 
 from groupchat.core.errors import ApplicationError
@@ -58,11 +59,12 @@ class SendBatcher:
 def _send_batch(requests: list[SendRequest]) -> list:
     """One batch's database work, in the database thread.
 
-    Not through ``database_sync_to_async``: its ``close_old_connections`` makes the next query run the connection
-    health check, a ``SELECT 1`` round trip per batch (~5 % of the server's time under load). Instead a connection
-    that broke is closed and the batch tried once more on a new one (it rolled back whole, and a frame that did
-    commit is found again by its client_id). Where connections are not kept (``CONN_MAX_AGE`` 0: tests) it is closed
-    after each batch, as before.
+    Not through ``database_sync_to_async``: its ``close_old_connections`` would close the connection after every
+    batch (connections are not persistent under ASGI, see settings) or, if kept, make the next query run the health
+    check, a ``SELECT 1`` round trip per batch (~5 % of the server's time under load). This thread keeps its one
+    connection instead; one that broke is closed and the batch tried once more on a new one (it rolled back whole,
+    and a frame that did commit is found again by its client_id). Tests close it after each batch
+    (``GROUPCHAT["SEND_KEEPS_CONNECTION"]``).
     """
     try:
         try:
@@ -72,7 +74,7 @@ def _send_batch(requests: list[SendRequest]) -> list:
             connection.close()
             return message_send_many(requests=requests)
     finally:
-        if not connection.settings_dict.get("CONN_MAX_AGE"):
+        if not settings.GROUPCHAT["SEND_KEEPS_CONNECTION"]:
             connection.close()
 
 

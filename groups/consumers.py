@@ -36,8 +36,7 @@ def _frame_error(code: str, reason: str) -> ApplicationError:
 
 @database_sync_to_async
 def _resume_page(user, code: str, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
-    group = selectors.group_get(code=code)
-    selectors.membership_require(user=user, group=group)
+    group = selectors.group_of_member(user=user, code=code)
     messages = selectors.message_list(group=group, after=after, limit=limit)
     roles = selectors.roles_for(group=group, user_ids={m.sender_id for m in messages})
     return messages_payload(messages, group=group, roles=roles), group.last_seq

@@ -40,6 +40,17 @@ def membership_require(*, user: User, group: Group) -> Membership:
     return membership
 
 
+def group_of_member(*, user: User, code: str) -> Group:
+    """The group a member reads (history, resume) in one query; ``group_not_found`` / ``not_member`` otherwise.
+
+    Without the owner and tier that ``group_get`` joins in for info pages: the history endpoint is the hot read."""
+    membership = Membership.objects.select_related("group").filter(group__code=(code or "").strip(), user=user).first()
+    if membership is None:
+        group_get(code=code)  # which refusal: no such group, or not a member of it
+        raise ApplicationError("not_member")
+    return membership.group
+
+
 def membership_require_manager(*, user: User, group: Group) -> Membership:
     membership = membership_require(user=user, group=group)
     if membership.role not in MANAGER_ROLES:
@@ -90,13 +101,17 @@ def roles_for(*, group: Group, user_ids: set[int]) -> dict[int, str]:
     return dict(Membership.objects.filter(group=group, user_id__in=user_ids).values_list("user_id", "role"))
 
 
+_MESSAGE_FIELDS = ("id", "group_id", "seq", "client_id", "kind", "body", "created_at", "removed_at", "sender_id")
+
+
 def message_list(*, group: Group, before: int | None = None, after: int | None = None, limit: int = 50) -> list[Message]:
     """A page of history by keyset on ``seq`` (never OFFSET), oldest first.
 
     ``before``: the page ending just before that seq (scrolling back). ``after``: the page starting after it (resume).
     """
     limit = max(1, min(limit, 500))
-    qs = Message.objects.filter(group=group).select_related("sender")
+    # Of the sender only the nickname (the wire shape's), not the whole account row per message.
+    qs = Message.objects.filter(group=group).select_related("sender").only(*_MESSAGE_FIELDS, "sender__nickname")
     if after is not None:
         return list(qs.filter(seq__gt=after).order_by("seq")[:limit])
     if before is not None:

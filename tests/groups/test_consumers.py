@@ -299,13 +299,13 @@ async def test_messages_stored_in_one_batch_reach_each_member_as_one_frame(w):
         (1, "批0", "batch-0"), (2, "批1", "batch-1"), (3, "批2", "batch-2")]
 
 
-async def test_a_send_batch_survives_a_dropped_database_connection(w):
-    """Kept connections skip the per-batch health check; one that the database dropped is replaced and the batch
+async def test_a_send_batch_survives_a_dropped_database_connection(w, settings):
+    """The batcher keeps its connection between batches; one that the database dropped is replaced and the batch
     retried, so the sender still gets its ack (and the message is stored once)."""
     from django.db import connection
 
     code = w["group"].code
-    connection.settings_dict["CONN_MAX_AGE"] = 60  # keep connections, as in production (tests close them)
+    settings.GROUPCHAT = {**settings.GROUPCHAT, "SEND_KEEPS_CONNECTION": True}  # as in production
     try:
         async with connected(w["a"]) as alice:
             await alice.send_json_to({"type": "send", "group": code, "client_id": "before", "body": "一"})
@@ -328,7 +328,7 @@ async def test_a_send_batch_survives_a_dropped_database_connection(w):
             await alice.send_json_to({"type": "send", "group": code, "client_id": "after", "body": "二"})
             ack = await next_frame(alice, "ack")
     finally:
-        connection.settings_dict["CONN_MAX_AGE"] = 0
+        settings.GROUPCHAT = {**settings.GROUPCHAT, "SEND_KEEPS_CONNECTION": False}
         await sync_to_async(lambda: connection.close())()
     assert ack["message"]["seq"] == 2 and ack["duplicate"] is False
     assert await sync_to_async(Message.objects.filter(group=w["group"]).count)() == 2

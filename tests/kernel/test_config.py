@@ -45,6 +45,16 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
+def test_production_keeps_no_per_request_database_connections_but_the_send_batcher_keeps_its_own():
+    """Under ASGI each HTTP request has a thread of its own; a persistent connection would outlive it (it piled up to
+    PostgreSQL's max_connections under a history load). The send batcher's one thread keeps its connection."""
+    code = ("from django.conf import settings; "
+            "print(settings.DATABASES['default']['CONN_MAX_AGE'], settings.GROUPCHAT['SEND_KEEPS_CONNECTION'])")
+    result = _manage("shell", "-c", code, env=PROD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == ["0", "True"]
+
+
 def test_docker_compose_file_is_valid():
     compose = shutil.which("docker-compose")
     assert compose, "docker-compose (Debian package) is installed by .ci/services.sh"
