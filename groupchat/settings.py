@@ -152,7 +152,7 @@ if SERVICES_MODE:
     # No persistent connections, as Django advises under ASGI: every HTTP request runs in a thread of its own, and a
     # kept connection outlives its thread until the cyclic garbage collector finds it (under 200 history requests/s
     # that piled up to PostgreSQL's max_connections). The send path's database thread keeps its one connection
-    # instead (groups/batcher.py); put PgBouncer in front of PostgreSQL to pool the rest in production.
+    # instead (groupchat/core/dbthread.py); put PgBouncer in front of PostgreSQL to pool the rest in production.
     DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=0, conn_health_checks=True)}
 else:
     DATABASES = {
@@ -298,9 +298,9 @@ GROUPCHAT = {
     "RESUME_BATCH": 200,
     "INVITE_TTL_DAYS": int(env("GROUPCHAT_INVITE_TTL_DAYS", "7")),
     "SEND_RATE": env("GROUPCHAT_SEND_RATE", "20/10second"),
-    # The send batcher keeps its database connection between batches (tests close it, so the test database can be
-    # dropped at the end of the run).
-    "SEND_KEEPS_CONNECTION": GROUPCHAT_ENV != "test",
+    # The sockets' database thread keeps its connection (groupchat/core/dbthread.py); tests close it after each call,
+    # so the test database can be dropped at the end of the run.
+    "DB_THREAD_KEEPS_CONNECTION": GROUPCHAT_ENV != "test",
     # 30-day average messages per day: below the first is "quiet", from the second "busy" (G7a activity band).
     "ACTIVITY_BANDS": (10, 200),
 }

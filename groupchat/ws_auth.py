@@ -5,11 +5,12 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
-from channels.db import database_sync_to_async
 from django.contrib.auth.models import AnonymousUser
 
+from groupchat.core.dbthread import database_thread
 
-@database_sync_to_async
+
+@database_thread
 def _user_for_token(key: str):
     from rest_framework.authtoken.models import Token
 

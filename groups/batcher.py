@@ -12,10 +12,7 @@ import asyncio
 import logging
 import weakref
 
-from asgiref.sync import sync_to_async
-from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
-
+from groupchat.core.dbthread import database_thread
 from groupchat.core.errors import ApplicationError
 
 from .services.messages import SendRequest, SendResult, message_send_many
@@ -43,7 +40,7 @@ class SendBatcher:
             while not self.queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(self.queue.get_nowait())
             try:
-                outcomes = await sync_to_async(_send_batch, thread_sensitive=True)([r for r, _ in batch])
+                outcomes = await database_thread(message_send_many)(requests=[r for r, _ in batch])
             except Exception as exc:  # a bug or the database is down: every sender hears it, nothing half-done
                 log.exception("send batch of %d failed", len(batch))
                 outcomes = [exc if isinstance(exc, ApplicationError) else ApplicationError("server_error")] * len(batch)
@@ -54,28 +51,6 @@ class SendBatcher:
                     future.set_exception(outcome)
                 else:
                     future.set_result(outcome)
-
-
-def _send_batch(requests: list[SendRequest]) -> list:
-    """One batch's database work, in the database thread.
-
-    Not through ``database_sync_to_async``: its ``close_old_connections`` would close the connection after every
-    batch (connections are not persistent under ASGI, see settings) or, if kept, make the next query run the health
-    check, a ``SELECT 1`` round trip per batch (~5 % of the server's time under load). This thread keeps its one
-    connection instead; one that broke is closed and the batch tried once more on a new one (it rolled back whole,
-    and a frame that did commit is found again by its client_id). Tests close it after each batch
-    (``GROUPCHAT["SEND_KEEPS_CONNECTION"]``).
-    """
-    try:
-        try:
-            return message_send_many(requests=requests)
-        except (InterfaceError, OperationalError):
-            log.warning("database connection lost during a send batch; retrying once", exc_info=True)
-            connection.close()
-            return message_send_many(requests=requests)
-    finally:
-        if not settings.GROUPCHAT["SEND_KEEPS_CONNECTION"]:
-            connection.close()
 
 
 _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SendBatcher] = weakref.WeakKeyDictionary()

@@ -12,11 +12,11 @@ from typing import Any
 
 import orjson
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from groupchat.core.broadcast import group_channel_group, register_server_loop, user_channel_group
+from groupchat.core.dbthread import database_thread
 from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
@@ -34,7 +34,7 @@ def _frame_error(code: str, reason: str) -> ApplicationError:
     return ApplicationError(code, params={"reason": reason})
 
 
-@database_sync_to_async
+@database_thread
 def _resume_page(user, code: str, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
     group = selectors.group_of_member(user=user, code=code)
     messages = selectors.message_list(group=group, after=after, limit=limit)
@@ -54,7 +54,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.language = user.language
         self.origin = Origin.from_scope(self.scope)
-        self.codes: set[str] = set(await database_sync_to_async(selectors.group_codes_for_user)(user_id=user.pk))
+        self.codes: set[str] = set(await database_thread(selectors.group_codes_for_user)(user_id=user.pk))
         # Subscribe before accepting, so nothing committed after the client's first resume can slip past it.
         await self.channel_layer.group_add(user_channel_group(user.pk), self.channel_name)
         for code in self.codes:
@@ -66,7 +66,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch first runs ``close_old_connections`` in the database thread for *every* event, so
         each delivery of a message to each socket would queue behind the writes in that one thread. Our database
-        work all goes through ``database_sync_to_async``, which closes stale connections around each call itself."""
+        work all goes through ``database_thread``, which looks after its connection itself."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -159,7 +159,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(group, str) or not isinstance(seq, int):
             raise _frame_error("bad_frame", "read needs group and seq")
         if group in self.codes:
-            await database_sync_to_async(services.read_mark)(user=self.user, group_code=group, seq=seq)
+            await database_thread(services.read_mark)(user=self.user, group_code=group, seq=seq)
 
     async def on_typing(self, content: dict[str, Any]) -> None:
         group = content.get("group")

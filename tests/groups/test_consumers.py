@@ -305,7 +305,7 @@ async def test_a_send_batch_survives_a_dropped_database_connection(w, settings):
     from django.db import connection
 
     code = w["group"].code
-    settings.GROUPCHAT = {**settings.GROUPCHAT, "SEND_KEEPS_CONNECTION": True}  # as in production
+    settings.GROUPCHAT = {**settings.GROUPCHAT, "DB_THREAD_KEEPS_CONNECTION": True}  # as in production
     try:
         async with connected(w["a"]) as alice:
             await alice.send_json_to({"type": "send", "group": code, "client_id": "before", "body": "一"})
@@ -328,7 +328,7 @@ async def test_a_send_batch_survives_a_dropped_database_connection(w, settings):
             await alice.send_json_to({"type": "send", "group": code, "client_id": "after", "body": "二"})
             ack = await next_frame(alice, "ack")
     finally:
-        settings.GROUPCHAT = {**settings.GROUPCHAT, "SEND_KEEPS_CONNECTION": False}
+        settings.GROUPCHAT = {**settings.GROUPCHAT, "DB_THREAD_KEEPS_CONNECTION": False}
         await sync_to_async(lambda: connection.close())()
     assert ack["message"]["seq"] == 2 and ack["duplicate"] is False
     assert await sync_to_async(Message.objects.filter(group=w["group"]).count)() == 2

@@ -49,7 +49,7 @@ def test_production_keeps_no_per_request_database_connections_but_the_send_batch
     """Under ASGI each HTTP request has a thread of its own; a persistent connection would outlive it (it piled up to
     PostgreSQL's max_connections under a history load). The send batcher's one thread keeps its connection."""
     code = ("from django.conf import settings; "
-            "print(settings.DATABASES['default']['CONN_MAX_AGE'], settings.GROUPCHAT['SEND_KEEPS_CONNECTION'])")
+            "print(settings.DATABASES['default']['CONN_MAX_AGE'], settings.GROUPCHAT['DB_THREAD_KEEPS_CONNECTION'])")
     result = _manage("shell", "-c", code, env=PROD_ENV)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1].split() == ["0", "True"]

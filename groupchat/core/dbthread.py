@@ -1,0 +1,52 @@
+"""``database_thread``: the socket side's database calls, on one thread that keeps its connection.
+
+Channels' ``database_sync_to_async`` runs ``close_old_connections`` around every call. Connections are not persistent
+under ASGI (settings: each HTTP request has a thread of its own), so that meant a new PostgreSQL connection for every
+socket connect, resume page and send batch: 300 sockets connecting at once took 8 s, and a send batch paid a
+connection health check. Every socket-side call goes to the one thread Channels uses for them anyway (asgiref's
+thread-sensitive executor), and that thread keeps one connection for good.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _call(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    try:
+        try:
+            return fn(*args, **kwargs)
+        except (InterfaceError, OperationalError):
+            if connection.connection is not None and connection.is_usable():
+                raise  # a real database error, not a lost connection
+            # The connection broke (database restarted, idle timeout): a new one, and the call once more. Only
+            # idempotent work comes here: reads, the send batch (one transaction, retried frames are recognised by
+            # their client_id) and read marks.
+            log.warning("database connection lost in %s; reconnecting", getattr(fn, "__name__", fn))
+            connection.close()
+            return fn(*args, **kwargs)
+    finally:
+        if not settings.GROUPCHAT["DB_THREAD_KEEPS_CONNECTION"]:
+            connection.close()  # tests: the test database must be droppable at the end of the run
+
+
+def database_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Like ``database_sync_to_async``, for idempotent work, on the kept connection of the database thread."""
+
+    @functools.wraps(fn)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await sync_to_async(_call, thread_sensitive=True)(fn, *args, **kwargs)
+
+    return run
