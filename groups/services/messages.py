@@ -37,6 +37,31 @@ from ._common import group_event, require_manager
 # Hands out the next k seqs of a group under its row lock; a rollback gives them back, so seq stays contiguous.
 _ALLOCATE_SEQS = (f"UPDATE {Group._meta.db_table} SET last_seq = last_seq + %s, last_message_at = %s "
                   "WHERE id = %s RETURNING last_seq")
+# The same for many groups in one round trip (PostgreSQL): the rows are locked in id order first, as the loop below
+# does, so two batches touching the same groups can never deadlock.
+_ALLOCATE_SEQS_MANY = """
+WITH locked AS MATERIALIZED (SELECT id FROM {table} WHERE id IN ({ids}) ORDER BY id FOR UPDATE)
+UPDATE {table} AS g SET last_seq = g.last_seq + v.n, last_message_at = %s
+FROM (VALUES {values}) AS v(id, n) WHERE g.id = v.id AND g.id IN (SELECT id FROM locked)
+RETURNING g.id, g.last_seq
+"""
+
+
+def _allocate_seqs(counts: dict[int, int], now) -> dict[int, int]:
+    """{group id: its new last_seq} after taking ``counts[group]`` seqs from each group."""
+    ids = sorted(counts)
+    with connection.cursor() as cursor:
+        if len(ids) > 1 and connection.vendor == "postgresql":
+            # Many groups in one batch is the common case on a busy server (each talking a little).
+            cursor.execute(_ALLOCATE_SEQS_MANY.format(table=Group._meta.db_table, ids=", ".join(["%s"] * len(ids)),
+                                                      values=", ".join(["(%s::bigint, %s::bigint)"] * len(ids))),
+                           [*ids, now, *[x for i in ids for x in (i, counts[i])]])
+            return dict(cursor.fetchall())
+        last = {}
+        for group_id in ids:  # in id order: see above
+            cursor.execute(_ALLOCATE_SEQS, [counts[group_id], now, group_id])
+            (last[group_id],) = cursor.fetchone()
+        return last
 
 
 @dataclass(frozen=True)
@@ -227,12 +252,10 @@ def _write(accepted: dict, *, groups_by_id: dict[int, Group], outcomes: list) ->
     now = timezone.now()
     placed: list[tuple[int, Message, SendRequest, Membership]] = []
     with transaction.atomic():
-        # Lock group rows in id order, so two batches touching the same groups can never deadlock.
+        last_seqs = _allocate_seqs({group_id: len(items) for group_id, items in accepted.items()}, now)
         for group_id in sorted(accepted):
             items = accepted[group_id]
-            with connection.cursor() as cursor:
-                cursor.execute(_ALLOCATE_SEQS, [len(items), now, group_id])
-                (last,) = cursor.fetchone()
+            last = last_seqs[group_id]
             for seq, (i, request, body, client_id, membership) in enumerate(items, start=last - len(items) + 1):
                 message = Message(group_id=group_id, seq=seq, sender=request.sender, client_id=client_id, body=body,
                                   created_at=now)

@@ -53,3 +53,66 @@ def test_a_batch_of_sends_reads_the_senders_gates_once(django_assert_max_num_que
     with django_assert_max_num_queries(10):
         outcomes = message_send_many(requests=requests)
     assert [o.message.seq for o in outcomes] == list(range(1, 11))
+
+
+@pytest.mark.django_db
+def test_a_batch_into_many_groups_takes_their_seqs_in_one_statement():
+    """A busy server's batches touch many groups, each a little: one UPDATE hands out every group's seqs."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from groups.services.messages import SendRequest, message_send_many
+
+    owner = UserFactory()
+    groups = [make_group(owner, join_mode="open") for _ in range(3)]
+    services.message_send(sender=owner, group_code=groups[1].code, body="先来", client_id="first", origin=ORIGIN)
+    plan = [0, 2, 1, 2, 0, 2]  # group index of each request
+    requests = [SendRequest(owner, groups[g].code, f"第{i}条", f"many-{i}", ORIGIN) for i, g in enumerate(plan)]
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = message_send_many(requests=requests)
+    assert [(o.message.group_id, o.message.seq) for o in outcomes] == [
+        (groups[0].pk, 1), (groups[2].pk, 1), (groups[1].pk, 2), (groups[2].pk, 2), (groups[0].pk, 2),
+        (groups[2].pk, 3)]
+    assert sum(q["sql"].lstrip().startswith(("UPDATE", "WITH")) for q in queries.captured_queries) == 1
+    for group, last in zip(groups, (2, 2, 3), strict=True):
+        group.refresh_from_db()
+        assert group.last_seq == last
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_over_the_same_groups_neither_deadlock_nor_leave_gaps():
+    """Two writers (two server processes) send batches into the same groups in opposite orders at once."""
+    import threading
+
+    from django.db import connection
+
+    from groups.models import Message
+    from groups.services.messages import SendRequest, message_send_many
+
+    owner = UserFactory()
+    groups = [make_group(owner, join_mode="open") for _ in range(3)]
+    # One sender per writer and group, so no one goes over the send rate.
+    senders = {(name, g): UserFactory() for name in "ab" for g in range(3)}
+    for (_, g), user in senders.items():
+        services.group_join(user=user, group=groups[g], origin=ORIGIN)
+    failures: list[object] = []
+
+    def writer(name: str, order: list[int]) -> None:
+        try:
+            for round_ in range(15):
+                requests = [SendRequest(senders[name, g], groups[g].code, "并发", f"{name}-{round_}-{g}", ORIGIN)
+                            for g in order]
+                failures.extend(o for o in message_send_many(requests=requests) if isinstance(o, Exception))
+        except Exception as exc:  # a deadlock would surface here
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=("a", [0, 1, 2])), threading.Thread(target=writer, args=("b", [2, 1, 0]))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert failures == []
+    for group in groups:
+        assert sorted(Message.objects.filter(group=group).values_list("seq", flat=True)) == list(range(1, 31))
