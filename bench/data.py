@@ -17,10 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import itertools
+import json
 import subprocess
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg2
@@ -77,30 +79,59 @@ def _ts(dt: datetime) -> str:
     return dt.isoformat()
 
 
-def _copy(cur, table: str, columns: list[str], rows) -> int:
-    """COPY rows (tuples; None -> NULL) into table, in chunks of 100k so a million rows never sit in memory."""
-    total = 0
-    buf = io.StringIO()
-    n = 0
+class _CopyReader(io.TextIOBase):
+    """A file for ``copy_expert`` that renders rows (tuples; None -> NULL) to COPY text as PostgreSQL reads it.
 
-    def flush() -> None:
-        buf.seek(0)
-        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buf)
-        buf.seek(0)
-        buf.truncate()
+    One COPY streams any number of rows with only a read's worth of text in memory, and PostgreSQL parses and
+    indexes one piece while Python renders the next (the two ran in turn with buffered chunks)."""
 
-    for row in rows:
-        buf.write("\t".join(_copy_text(v) for v in row))
-        buf.write("\n")
-        n += 1
-        if n == 100_000:
-            flush()
-            total += n
-            n = 0
-    if n:
-        flush()
-        total += n
-    return total
+    BATCH = 2_000
+
+    def __init__(self, rows, progress=None, every: int = 100_000) -> None:
+        self._rows = iter(rows)
+        self._parts: list[str] = []
+        self._len = 0
+        self._done = False
+        self._progress = progress
+        self._every = every
+        self._next_report = every
+        self.n = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> None:
+        lines = ["\t".join([_copy_text(v) for v in row]) for row in itertools.islice(self._rows, self.BATCH)]
+        if not lines:
+            self._done = True
+            return
+        self.n += len(lines)
+        text = "\n".join(lines) + "\n"
+        self._parts.append(text)
+        self._len += len(text)
+        if self._progress is not None and self.n >= self._next_report:
+            self._next_report += self._every
+            self._progress(self.n)
+
+    def read(self, size: int | None = -1) -> str:
+        while not self._done and (size is None or size < 0 or self._len < size):
+            self._fill()
+        text = "".join(self._parts)
+        if size is None or size < 0 or len(text) <= size:
+            out, rest = text, ""
+        else:
+            out, rest = text[:size], text[size:]
+        self._parts = [rest] if rest else []
+        self._len = len(rest)
+        return out
+
+
+def _copy(cur, table: str, columns: list[str], rows, progress=None) -> int:
+    """COPY rows (tuples; None -> NULL) into table as one streamed COPY (see _CopyReader): ten million rows never
+    sit in memory. ``progress(rows_so_far)`` (optional) is called every 100k rows."""
+    reader = _CopyReader(rows, progress)
+    cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", reader, size=1 << 18)
+    return reader.n
 
 
 def _reset_identity(cur, table: str) -> None:
@@ -183,26 +214,36 @@ def setup_groupchat(*, history: int = 0, spread: int = 0) -> dict[str, Any]:
 
 
 def fill_history(*, history: int, spread: int) -> dict[str, Any]:
-    """COPY ``history`` messages into the history group and ``spread`` more over the 100 spread groups."""
-    return _in_django("history", str(history), str(spread))
+    """COPY ``history`` messages into the history group and ``spread`` more over the 100 spread groups.
+
+    Streams: rows are generated one at a time and COPYed in 100k-row chunks (10,000,000 rows never sit in memory;
+    the result reports the generator's peak RSS), in one transaction, then ``VACUUM ANALYZE``. Progress goes to stderr.
+    """
+    # ~20-60k rows/s on the 2-core box: allow for it, with a floor for small fills
+    return _in_django("history", str(history), str(spread), timeout=1800 + (history + spread) / 2000, progress=True)
 
 
-def _in_django(*args: str) -> dict[str, Any]:
+def _in_django(*args: str, timeout: float = 1800, progress: bool = False) -> dict[str, Any]:
     """Run the generator under groupchat's settings (it reads the models' defaults for columns it does not set)."""
     import json
 
-    out = subprocess.run([PY, "-m", "bench.data", *args], cwd=app_dir(), env=gc_env(), capture_output=True, text=True,
-                         timeout=1800)
+    # with progress, the child's stderr (progress lines, and a traceback if it fails) goes straight to ours
+    out = subprocess.run([PY, "-m", "bench.data", *args], cwd=app_dir(), env=gc_env(), stdout=subprocess.PIPE,
+                         stderr=None if progress else subprocess.PIPE, text=True, timeout=timeout)
     if out.returncode != 0:
-        raise RuntimeError(f"bench.data {args} failed:\n{out.stderr[-3000:]}")
+        raise RuntimeError(f"bench.data {args} failed:\n{(out.stderr or '(stderr above)')[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # --- inside Django (python -m bench.data ...) ---------------------------------------------------------------------
 def _copy_text(v: Any) -> str:
-    import json
-    from datetime import date
-
+    t = type(v)
+    if t is int:
+        return str(v)
+    if t is str:
+        if "\\" in v or "\t" in v or "\n" in v or "\r" in v:
+            return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+        return v
     if v is None:
         return "\\N"
     if v is True:
@@ -216,7 +257,7 @@ def _copy_text(v: Any) -> str:
     return str(v).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def copy_model(cur, model, rows) -> int:
+def copy_model(cur, model, rows, progress=None) -> int:
     """COPY dict rows into ``model``'s table; columns a row does not give take the model field's default (or NULL)."""
     from django.db import connection
 
@@ -259,7 +300,7 @@ def copy_model(cur, model, rows) -> int:
                     vals.append(f.get_default())
             yield vals
 
-    return _copy(cur, model._meta.db_table, [c for c, _, _ in plan], lines())
+    return _copy(cur, model._meta.db_table, [c for c, _, _ in plan], lines(), progress)
 
 
 def _django_fill() -> dict[str, Any]:
@@ -362,24 +403,46 @@ def _django_history(history: int, spread: int) -> dict[str, Any]:
             for j in range(1, n + 1):
                 mid += 1
                 seq = base + j
-                yield {"id": mid, "seq": seq, "client_id": f"h{gid}-{seq}", "kind": "text",
+                # zero-padded, so each sender's client_ids ascend and the unique (sender_id, client_id) index is
+                # appended to rather than written at random
+                yield {"id": mid, "seq": seq, "client_id": f"h{gid:03d}-{seq:09d}", "kind": "text",
                        "body": f"history message {seq} of group {gid}: lorem ipsum dolor sit amet 压测",
                        "created_at": start + timedelta(seconds=j * step), "removed_reason": "", "group_id": gid,
                        "sender_id": hist.first_user + (seq % hist.members)}
             last[gid] = base + n
 
+    import resource
+    import sys
+
+    total = history + per_spread * N_SPREAD_GROUPS
+    every = max(1_000_000, total // 10)
+    mark = {"next": every}
+
+    def progress(done: int) -> None:
+        if done >= mark["next"]:
+            mark["next"] += every
+            dt = time.monotonic() - t0
+            print(f"  history fill: {done:,}/{total:,} rows in {dt:.0f}s ({done / dt:,.0f} rows/s)", file=sys.stderr,
+                  flush=True)
+
     with transaction.atomic(), connection.cursor() as c:
         cur = c.cursor
         cur.execute("SET LOCAL synchronous_commit = off")
-        n = copy_model(cur, Message, rows())
+        n = copy_model(cur, Message, rows(), progress)
         _reset_identity(cur, Message._meta.db_table)
         for gid, seq in last.items():
             cur.execute(f"UPDATE {Group._meta.db_table} SET last_seq = %s, last_message_at = now() WHERE id = %s",
                         [seq, gid])
+    t_copy = time.monotonic() - t0
     with connection.cursor() as c:
         c.execute(f"VACUUM ANALYZE {Message._meta.db_table}")
+        c.execute(f"SELECT count(*) FROM {Message._meta.db_table}")
+        in_table = c.fetchone()[0]
+    dt = time.monotonic() - t0
     return {"history_messages": history, "spread_messages": per_spread * N_SPREAD_GROUPS, "copied": n,
-            "history_fill_s": round(time.monotonic() - t0, 1)}
+            "messages_in_table": in_table, "copy_s": round(t_copy, 1), "vacuum_analyze_s": round(dt - t_copy, 1),
+            "history_fill_s": round(dt, 1), "copy_rows_per_s": round(n / max(t_copy, 1e-9)),
+            "generator_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
 def history_size() -> int:
@@ -391,6 +454,21 @@ def history_size() -> int:
             cur.execute("SELECT last_seq FROM groups_group WHERE id = %s", [group_id_of("history")])
             row = cur.fetchone()
             return row[0] if row else -1
+    except psycopg2.Error:
+        return -1
+    finally:
+        conn.close()
+
+
+def spread_size() -> int:
+    """Messages now in the spread groups (the sum of their last_seq), -1 without a database."""
+    if not database_exists(GC_DB):
+        return -1
+    conn = psycopg2.connect(db_url(GC_DB))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT COALESCE(sum(last_seq), 0) FROM groups_group WHERE id > %s", [len(GROUPS)])
+            return int(cur.fetchone()[0])
     except psycopg2.Error:
         return -1
     finally:
@@ -432,8 +510,10 @@ def ensure(*, history: int = 0, spread: int = 0, force: bool = False) -> dict[st
         out["groupchat"] = setup_groupchat(history=history, spread=spread)
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text(app_sha())
-    elif history and size < history:
-        out["groupchat_history"] = fill_history(history=history - size, spread=spread)
+    elif (history and size < history) or (spread and spread_size() < spread - N_SPREAD_GROUPS):
+        # top up what is missing (spread is per group, spread // 100 each: allow for the rounding)
+        out["groupchat_history"] = fill_history(history=max(0, history - size),
+                                                spread=max(0, spread - max(spread_size(), 0)))
     if force or not database_exists(BASE_DB):
         out["baseline"] = setup_baseline()
     return out

@@ -230,16 +230,78 @@ async def _connect_all(clients: list[Client], spec: LoadSpec) -> dict[str, Any]:
             "all_connected_s": round(time.monotonic() - t0, 2)}
 
 
-async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sampler=None, prefix: str = "") -> dict:
-    """Connect receivers then senders (client k on adapters[k % n]), send for ``spec.duration``, drain, measure."""
-    prefix = prefix or f"b{int(time.time() * 1000) % 10**9}"
+def _clients(adapters: list[Any], groups: list[str], spec: LoadSpec) -> tuple[list[Client], list[Client]]:
+    """Receivers and senders, each list spread round-robin over the adapters (client k on adapters[k % n])."""
     n = len(adapters)
     receivers = [Client(adapters[k % n], uid, groups[k % n], True) for k, uid in enumerate(spec.receivers)]
     senders = [Client(adapters[k % n], uid, groups[k % n], False) for k, uid in enumerate(spec.senders)]
+    return receivers, senders
+
+
+def _reset(clients: list[Client]) -> None:
+    """Forget one phase's figures (the sockets stay open) before the next phase."""
+    for c in clients:
+        c.pending.clear()
+        c.acked = {}
+        c.ack_lat = []
+        c.errors = Counter()
+        c.sent = 0
+        c.received = {}
+        c.seqs = []
+        c.lat = []
+
+
+async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sampler=None, prefix: str = "",
+                   on_start=None) -> dict:
+    """Connect receivers then senders (each spread round-robin over the adapters), send for ``spec.duration``,
+    drain, measure. ``on_start()`` (optional) is called as the send window opens."""
+    prefix = prefix or f"b{int(time.time() * 1000) % 10**9}"
+    receivers, senders = _clients(adapters, groups, spec)
     conn = await _connect_all(receivers + senders, spec)
     await asyncio.sleep(1.0)
+    try:
+        result = await _phase(receivers, senders, spec, prefix, sampler, on_start)
+    finally:
+        await asyncio.gather(*(c.close() for c in receivers + senders))
+    return {"connections": conn, **result}
+
+
+async def run_steps(adapters: list[Any], groups: list[str], spec: LoadSpec, rates: list[float], *,
+                    sampler_factory=None, stop=None, pause: float = 2.0, on_step=None) -> dict:
+    """One set of sockets, several rate steps: for each rate in ``rates`` send at that rate per sender for
+    ``spec.duration`` and drain, measured as a run of its own. Stops after the first step for which
+    ``stop(result)`` is true. Returns {"connections", "steps": [result, ...]}."""
+    base = f"b{int(time.time() * 1000) % 10**9}"
+    receivers, senders = _clients(adapters, groups, spec)
+    conn = await _connect_all(receivers + senders, spec)
+    steps: list[dict] = []
+    try:
+        await asyncio.sleep(1.0)
+        for i, rate in enumerate(rates):
+            _reset(receivers + senders)
+            step_spec = LoadSpec(**{**spec.__dict__, "mode": "rate", "rate": rate})
+            sampler = sampler_factory() if sampler_factory is not None else None
+            result = {"connections": conn, **await _phase(receivers, senders, step_spec, f"{base}s{i:03d}", sampler)}
+            steps.append(result)
+            if on_step is not None:
+                on_step(rate, result)
+            if stop is not None and stop(result):
+                break
+            if sum(1 for c in receivers + senders if c.closed) > len(receivers + senders) // 10:
+                break  # the server is shedding sockets: later steps would measure nothing useful
+            await asyncio.sleep(pause)
+    finally:
+        await asyncio.gather(*(c.close() for c in receivers + senders))
+    return {"connections": conn, "steps": steps}
+
+
+async def _phase(receivers: list[Client], senders: list[Client], spec: LoadSpec, prefix: str, sampler,
+                 on_start=None) -> dict:
+    """One measured window on open sockets: send for ``spec.duration``, drain, figures."""
     if sampler is not None:
         sampler.start()
+    if on_start is not None:
+        on_start()
     t_start = time.monotonic()
     end = t_start + spec.duration
     live = [s for s in senders if s.ws is not None and not s.closed]
@@ -269,7 +331,6 @@ async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sa
     cpu = sampler.stop() if sampler is not None else None
     for s in senders:
         acked.update(s.acked)
-    await asyncio.gather(*(c.close() for c in receivers + senders))
 
     # --- figures --------------------------------------------------------------------------------------------------
     ack_lat = [x for s in senders for x in s.ack_lat]
@@ -283,6 +344,13 @@ async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sa
     expected = delivered = duplicated = unexpected = gaps = out_of_order = 0
     lat: list[float] = []
     per_adapter: dict[str, dict[str, int]] = {}
+    # deliveries between sockets on different server processes (the channel layer's part), and on the same one
+    by_adapter: dict[int, set[str]] = {}
+    for s in senders:
+        by_adapter.setdefault(id(s.adapter), set()).update(s.acked)
+    multi = len({id(c.adapter) for c in receivers + senders}) > 1
+    cross = {"expected": 0, "delivered": 0}
+    same = {"expected": 0, "delivered": 0}
     for r in receivers:
         if r.ws is None:
             continue
@@ -292,7 +360,7 @@ async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sa
         expected += exp
         delivered += dlv
         duplicated += sum(v - 1 for v in got.values() if v > 1)
-        unexpected += sum(1 for cid in got if cid not in acked_ids and cid.startswith(prefix))
+        unexpected += sum(1 for cid in got if cid not in acked_ids and cid.startswith(prefix + "-"))
         prev = None
         for s in r.seqs:
             if prev is not None:
@@ -307,12 +375,27 @@ async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sa
         pa["receivers"] += 1
         pa["expected"] += exp
         pa["delivered"] += dlv
+        if multi:
+            for key, ids in by_adapter.items():
+                bucket = same if key == id(r.adapter) else cross
+                bucket["expected"] += len(ids)
+                bucket["delivered"] += sum(1 for cid in ids if cid in got)
     closes = Counter(c.closed for c in receivers + senders if c.closed)
     seq_contiguous = None
     if acked_seqs:
         seq_contiguous = acked_seqs[-1] - acked_seqs[0] + 1 == len(acked_seqs)
+    delivery = {
+        "receivers": len(live_rx), "expected": expected, "delivered": delivered,
+        "missing": expected - delivered, "duplicated": duplicated, "unexpected": unexpected,
+        "seq_gaps_seen": gaps, "out_of_order": out_of_order,
+        "completeness_pct": round(100 * delivered / expected, 3) if expected else None,
+        "deliveries_per_s": round(delivered / max(t_done - t_start, 1e-9), 1),
+        "latency_ms": percentiles(lat), "drain_s": round(t_done - t_sent, 2), "per_server": per_adapter,
+    }
+    if multi:
+        delivery["across_servers"] = {**cross, "missing": cross["expected"] - cross["delivered"]}
+        delivery["same_server"] = {**same, "missing": same["expected"] - same["delivered"]}
     return {
-        "connections": conn,
         "send": {
             "senders": len(live), "mode": spec.mode, "rate_per_sender": spec.rate if spec.mode == "rate" else None,
             "duration_s": round(last_ack_window, 2), "sent": sent, "acked": len(acked_ids),
@@ -320,14 +403,7 @@ async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sa
             "accepted_msgs_per_s": round(len(acked_ids) / last_ack_window, 1),
             "ack_ms": percentiles(ack_lat), "acked_seq_contiguous": seq_contiguous,
         },
-        "delivery": {
-            "receivers": len(live_rx), "expected": expected, "delivered": delivered,
-            "missing": expected - delivered, "duplicated": duplicated, "unexpected": unexpected,
-            "seq_gaps_seen": gaps, "out_of_order": out_of_order,
-            "completeness_pct": round(100 * delivered / expected, 3) if expected else None,
-            "deliveries_per_s": round(delivered / max(t_done - t_start, 1e-9), 1),
-            "latency_ms": percentiles(lat), "drain_s": round(t_done - t_sent, 2), "per_server": per_adapter,
-        },
+        "delivery": delivery,
         "unexpected_closes": dict(closes),
         "resources": cpu,
         "driver_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

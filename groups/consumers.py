@@ -18,6 +18,7 @@ from django.conf import settings
 from groupchat.core.broadcast import group_channel_group, register_server_loop, user_channel_group
 from groupchat.core.dbthread import database_thread
 from groupchat.core.errors import ApplicationError
+from groupchat.core.layer import group_add_many
 from groupchat.core.origin import Origin
 
 from . import selectors, services
@@ -56,9 +57,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.origin = Origin.from_scope(self.scope)
         self.codes: set[str] = set(await database_thread(selectors.group_codes_for_user)(user_id=user.pk))
         # Subscribe before accepting, so nothing committed after the client's first resume can slip past it.
-        await self.channel_layer.group_add(user_channel_group(user.pk), self.channel_name)
-        for code in self.codes:
-            await self.channel_layer.group_add(group_channel_group(code), self.channel_name)
+        await group_add_many(self.channel_layer, [user_channel_group(user.pk), *map(group_channel_group, self.codes)],
+                             self.channel_name)
         await self.accept()
         await self.send_json({"type": "hello", "user": {"id": user.pk, "nickname": user.nickname},
                               "groups": sorted(self.codes)})

@@ -16,6 +16,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from .layer import group_send_many
+
 log = logging.getLogger(__name__)
 
 _server_loop: asyncio.AbstractEventLoop | None = None
@@ -41,12 +43,6 @@ def group_channel_group(code: str) -> str:
     return f"group.{code}"
 
 
-async def _group_send_all(names: list[str], event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    for name in names:
-        await layer.group_send(name, event)
-
-
 # Sends handed from other threads to the server loop, sent there one after another in the order they were handed.
 _outbox: deque[tuple[list[str], dict[str, Any]]] = deque()
 _drainer: asyncio.Task | None = None
@@ -61,11 +57,13 @@ def _enqueue(names: list[str], event: dict[str, Any]) -> None:  # runs on the se
 
 async def _drain() -> None:
     while _outbox:
-        names, event = _outbox.popleft()
+        # Everything handed over since the last round goes out together (one pipeline on the pub/sub layer), in order.
+        items = list(_outbox)
+        _outbox.clear()
         try:
-            await _group_send_all(names, event)
+            await group_send_many(get_channel_layer(), items)
         except Exception:  # the layer is at-most-once by design; clients recover from the database
-            log.exception("broadcast to %s failed", names[:3])
+            log.exception("broadcast of %d events failed", len(items))
 
 
 def broadcast_now(names: Iterable[str], event: dict[str, Any]) -> None:
@@ -79,7 +77,7 @@ def broadcast_now(names: Iterable[str], event: dict[str, Any]) -> None:
         loop.call_soon_threadsafe(_enqueue, names, event)
         return
     try:
-        async_to_sync(_group_send_all)(names, event)
+        async_to_sync(group_send_many)(get_channel_layer(), [(names, event)])
     except Exception:  # the layer is at-most-once by design; clients recover from the database
         log.exception("broadcast to %s failed", names[:3])
 
