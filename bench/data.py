@@ -23,6 +23,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg2
@@ -497,19 +498,40 @@ def _marker():
     return RESULTS / f".setup-{GC_DB}.txt"
 
 
+def schema_key(app: Path) -> str:
+    """What the bench database depends on: the migrations of the code under test and this generator."""
+    digest = hashlib.sha1()
+    for path in sorted([*app.glob("*/migrations/*.py"), *app.glob("groupchat/*/migrations/*.py"), Path(__file__)]):
+        digest.update(str(path.relative_to(app) if path.is_relative_to(app) else path.name).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _built_for_this_schema(built_for: str) -> bool:
+    from .common import app_dir, app_sha
+
+    if not built_for:
+        return False
+    sha, _, key = built_for.partition(" ")
+    if key:  # a commit whose migrations and generator are the same needs no rebuild (a 10M-row fill takes minutes)
+        return key == schema_key(app_dir())
+    return sha == app_sha() and sha != "worktree"  # a marker from before schema keys
+
+
 def ensure(*, history: int = 0, spread: int = 0, force: bool = False) -> dict[str, Any]:
-    """Set up both databases unless they are already there for this code (and big enough for ``history``)."""
-    from .common import app_sha
+    """Set up both databases unless they are already there for this schema (and big enough for ``history``)."""
+    from .common import app_dir, app_sha
 
     out: dict[str, Any] = {}
     size = history_size()
     marker = _marker()
-    built_for = marker.read_text() if marker.exists() else ""
-    # the worktree changes under our feet: always rebuild for it
-    if force or size < 0 or not built_for.endswith(app_sha()) or app_sha() == "worktree":
+    built_for = marker.read_text().strip() if marker.exists() else ""
+    if force or size < 0 or not _built_for_this_schema(built_for):
         out["groupchat"] = setup_groupchat(history=history, spread=spread)
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(app_sha())
+        marker.write_text(f"{app_sha()} {schema_key(app_dir())}")
+    elif " " not in built_for:
+        marker.write_text(f"{built_for} {schema_key(app_dir())}")
     elif (history and size < history) or (spread and spread_size() < spread - N_SPREAD_GROUPS):
         # top up what is missing (spread is per group, spread // 100 each: allow for the rounding)
         out["groupchat_history"] = fill_history(history=max(0, history - size),

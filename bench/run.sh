@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh SCENARIO [options]   (setup, ingest, fanout, history, scaleout, profile, queries, or all)
+# bench/run.sh SCENARIO [options]   (setup, ingest, fanout, fanout-ceiling, history, scaleout, profile, queries, or all)
 # A thin wrapper over `python -m bench.run`; `all` runs the suite recorded in docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,14 +8,15 @@ if [ "${1:-}" = "all" ]; then
   shift
   $PY -m bench.run "$@" setup
   $PY -m bench.run "$@" queries
-  $PY -m bench.run "$@" ingest --duration 20 --repeat 2
-  $PY -m bench.run "$@" ingest --duration 20 --layer pubsub
-  $PY -m bench.run "$@" fanout --members 200,2000 --duration 20
-  $PY -m bench.run "$@" fanout --members 2000 --duration 20 --layer pubsub
+  $PY -m bench.run "$@" ingest --duration 20 --repeat 2 --targets groupchat,baseline       # scenario 1
+  $PY -m bench.run "$@" fanout --members 200,2000 --duration 20                          # scenario 2
+  $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 2,4,6,8,10,15,20 --targets groupchat,baseline
+  $PY -m bench.manygroups "$@"                                                            # scenario 3
+  $PY -m bench.run "$@" history --under-load --history 1000000 --spread 9000000 --servers 2  # scenario 4
+  $PY -m bench.run "$@" history --under-load --history 1000000 --spread 9000000 --servers 2 --ingest-rate 0
+  $PY -m bench.run "$@" ingest --servers 1,2 --repeat 2 --targets groupchat              # scenario 5
   $PY -m bench.run "$@" scaleout --duration 20
-  $PY -m bench.run "$@" scaleout --duration 20 --layer pubsub
   $PY -m bench.run "$@" profile --duration 15
-  $PY -m bench.run "$@" history
   exit 0
 fi
 exec $PY -m bench.run "$@"

@@ -6,11 +6,16 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
 
+import django
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
-from django.core.asgi import get_asgi_application
+from django.conf import settings
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from groupchat.core.http_threads import PooledThreadsASGIHandler  # noqa: E402
+
+django_asgi_app = PooledThreadsASGIHandler(threads=settings.GROUPCHAT["HTTP_THREADS"])
 
 from groupchat.routing import websocket_urlpatterns  # noqa: E402  (needs the apps loaded above)
 from groupchat.ws_auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402

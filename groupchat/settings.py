@@ -149,11 +149,12 @@ TEMPLATES = [
 
 # --- database ------------------------------------------------------------------------------------------------------
 if SERVICES_MODE:
-    # No persistent connections, as Django advises under ASGI: every HTTP request runs in a thread of its own, and a
-    # kept connection outlives its thread until the cyclic garbage collector finds it (under 200 history requests/s
-    # that piled up to PostgreSQL's max_connections). The send path's database thread keeps its one connection
-    # instead (groupchat/core/dbthread.py); put PgBouncer in front of PostgreSQL to pool the rest in production.
-    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=0, conn_health_checks=True)}
+    # Persistent connections are safe because every thread that uses one lives as long as the process: HTTP requests
+    # run on a fixed set of threads (groupchat/core/http_threads.py; stock Django under ASGI starts a thread per
+    # request, and kept connections piled up to max_connections), the sockets on one (groupchat/core/dbthread.py).
+    # Tests close each connection after use, so the test database can be dropped at the end of the run.
+    DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=0 if GROUPCHAT_ENV == "test" else 60,
+                                                  conn_health_checks=True)}
 else:
     DATABASES = {
         "default": {
@@ -301,6 +302,8 @@ GROUPCHAT = {
     # The sockets' database thread keeps its connection (groupchat/core/dbthread.py); tests close it after each call,
     # so the test database can be dropped at the end of the run.
     "DB_THREAD_KEEPS_CONNECTION": GROUPCHAT_ENV != "test",
+    # Threads for the synchronous part of HTTP requests, per process; each keeps a database connection.
+    "HTTP_THREADS": int(env("GROUPCHAT_HTTP_THREADS", "8")),
     # 30-day average messages per day: below the first is "quiet", from the second "busy" (G7a activity band).
     "ACTIVITY_BANDS": (10, 200),
 }

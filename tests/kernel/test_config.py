@@ -45,14 +45,15 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "no issues" in result.stdout
 
 
-def test_production_keeps_no_per_request_database_connections_but_the_send_batcher_keeps_its_own():
-    """Under ASGI each HTTP request has a thread of its own; a persistent connection would outlive it (it piled up to
-    PostgreSQL's max_connections under a history load). The send batcher's one thread keeps its connection."""
-    code = ("from django.conf import settings; "
-            "print(settings.DATABASES['default']['CONN_MAX_AGE'], settings.GROUPCHAT['DB_THREAD_KEEPS_CONNECTION'])")
+def test_production_keeps_connections_on_a_fixed_set_of_http_threads():
+    """Stock Django under ASGI runs each HTTP request on a new thread, and a kept connection outlives it (they piled up
+    to PostgreSQL's max_connections under a history load). Here requests share a fixed set of threads."""
+    code = ("from django.conf import settings; import groupchat.asgi as a; "
+            "print(settings.DATABASES['default']['CONN_MAX_AGE'], settings.GROUPCHAT['DB_THREAD_KEEPS_CONNECTION'], "
+            "len(a.django_asgi_app.threads.executors))")
     result = _manage("shell", "-c", code, env=PROD_ENV)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1].split() == ["0", "True"]
+    assert result.stdout.strip().splitlines()[-1].split() == ["60", "True", "8"]
 
 
 def test_docker_compose_file_is_valid():
