@@ -418,16 +418,12 @@ _PAGE_SQL = """
 import json, sys
 import django
 django.setup()
-from groups.models import Group, Message
+from bench.probe import page_sql
+from groups.models import Group
 group = Group.objects.get(pk=int(sys.argv[1]))
 out = {}
 for kind, before in json.loads(sys.argv[2]).items():
-    # the query of groups.selectors.message_list (as bench.probe explains it)
-    qs = Message.objects.filter(group=group).select_related("sender")
-    if before is not None:
-        qs = qs.filter(seq__lt=before)
-    sql, params = qs.order_by("-seq")[:50].query.sql_with_params()
-    out[kind] = [sql, list(params)]
+    out[kind] = [page_sql(group, before), []]  # the page query of the code under test, as bench.probe explains it
 print(json.dumps(out, default=str))
 """
 

@@ -16,7 +16,7 @@ from groupchat.core.origin import Origin
 from . import selectors, services
 from .apis_tiers import application_payload
 from .models import GroupApplication, JoinRequest, Membership
-from .payloads import group_payload, member_payload, messages_payload
+from .payloads import group_payload, member_payload, page_payload
 
 Free = inline_serializer("Object", fields={})  # responses documented by example in docs/protocol.md
 
@@ -196,9 +196,8 @@ class MessageListApi(APIView):
             limit = int(request.query_params.get("limit", 50))
         except ValueError as exc:
             raise ApplicationError("bad_request") from exc
-        messages = selectors.message_list(group=group, before=before, after=after, limit=limit)
-        roles = selectors.roles_for(group=group, user_ids={m.sender_id for m in messages})
-        results = messages_payload(messages, group=group, roles=roles)
+        rows = selectors.message_page(group=group, before=before, after=after, limit=limit)
+        results = page_payload(rows, group_code=group.code)
         has_more = bool(results) and (results[0]["seq"] > 1 if after is None else results[-1]["seq"] < group.last_seq)
         return Response({"results": results, "last_seq": group.last_seq, "has_more": has_more})
 

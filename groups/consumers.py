@@ -23,7 +23,7 @@ from groupchat.core.origin import Origin
 
 from . import selectors, services
 from .batcher import batcher
-from .payloads import messages_frame, messages_payload
+from .payloads import messages_frame, page_payload
 from .services.messages import SendRequest
 
 log = logging.getLogger(__name__)
@@ -38,9 +38,8 @@ def _frame_error(code: str, reason: str) -> ApplicationError:
 @database_thread
 def _resume_page(user, code: str, after: int, limit: int) -> tuple[list[dict[str, Any]], int]:
     group = selectors.group_of_member(user=user, code=code)
-    messages = selectors.message_list(group=group, after=after, limit=limit)
-    roles = selectors.roles_for(group=group, user_ids={m.sender_id for m in messages})
-    return messages_payload(messages, group=group, roles=roles), group.last_seq
+    rows = selectors.message_page(group=group, after=after, limit=limit)
+    return page_payload(rows, group_code=group.code), group.last_seq
 
 
 class ChatConsumer(AsyncJsonWebsocketConsumer):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from .models import Group, Membership, Message
+from .selectors import MessageRow
 
 
-def message_payload(message: Message, *, group_code: str, role: str | None, sender_nickname: str) -> dict[str, Any]:
+def message_payload(message: Message | MessageRow, *, group_code: str, role: str | None,
+                    sender_nickname: str) -> dict[str, Any]:
     removed = message.removed_at is not None
     return {
         "id": message.id,
@@ -23,11 +25,9 @@ def message_payload(message: Message, *, group_code: str, role: str | None, send
     }
 
 
-def messages_payload(messages: list[Message], *, group: Group, roles: dict[int, str]) -> list[dict[str, Any]]:
-    return [
-        message_payload(m, group_code=group.code, role=roles.get(m.sender_id, "member"), sender_nickname=m.sender.nickname)
-        for m in messages
-    ]
+def page_payload(rows: list[MessageRow], *, group_code: str) -> list[dict[str, Any]]:
+    return [message_payload(r, group_code=group_code, role=r.sender_role, sender_nickname=r.sender_nickname)
+            for r in rows]
 
 
 def messages_frame(group_code: str, payloads: list[dict[str, Any]], *, replay: bool = False) -> dict[str, Any]:

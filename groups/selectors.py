@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import NamedTuple
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from groupchat.core.errors import ApplicationError
@@ -97,26 +100,61 @@ def group_list_for_user(*, user: User) -> list[GroupListItem]:
     ]
 
 
-def roles_for(*, group: Group, user_ids: set[int]) -> dict[int, str]:
-    return dict(Membership.objects.filter(group=group, user_id__in=user_ids).values_list("user_id", "role"))
+class MessageRow(NamedTuple):
+    """A stored message as a history page reads it (what ``message_payload`` needs), without a model instance."""
+
+    id: int
+    seq: int
+    client_id: str
+    kind: str
+    body: str
+    removed_at: datetime | None
+    created_at: datetime
+    sender_id: int
+    sender_nickname: str
+    sender_role: str | None
 
 
-_MESSAGE_FIELDS = ("id", "group_id", "seq", "client_id", "kind", "body", "created_at", "removed_at", "sender_id")
+# One statement per page: the messages, their senders' nicknames and roles. The hot read of the product (history,
+# resume after every reconnect); through the ORM, compiling two queries and building 100 model instances cost ~9 ms of
+# the ~13 ms a page took, while PostgreSQL answered in 0.2 ms.
+_PAGE_SQL = """
+SELECT m.id, m.seq, m.client_id, m.kind, m.body, m.removed_at, m.created_at, m.sender_id, u.nickname, ms.role
+FROM {message} m JOIN {user} u ON u.id = m.sender_id
+LEFT JOIN {membership} ms ON ms.group_id = m.group_id AND ms.user_id = m.sender_id
+WHERE m.group_id = %s {condition} ORDER BY m.seq {order} LIMIT %s
+"""
 
 
-def message_list(*, group: Group, before: int | None = None, after: int | None = None, limit: int = 50) -> list[Message]:
+def _aware(value) -> datetime | None:
+    if isinstance(value, str):  # SQLite (embedded mode) without a declared-type converter
+        value = parse_datetime(value)
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value
+
+
+def message_page(*, group: Group, before: int | None = None, after: int | None = None,
+                 limit: int = 50) -> list[MessageRow]:
     """A page of history by keyset on ``seq`` (never OFFSET), oldest first.
 
     ``before``: the page ending just before that seq (scrolling back). ``after``: the page starting after it (resume).
     """
     limit = max(1, min(limit, 500))
-    # Of the sender only the nickname (the wire shape's), not the whole account row per message.
-    qs = Message.objects.filter(group=group).select_related("sender").only(*_MESSAGE_FIELDS, "sender__nickname")
+    params: list[object] = [group.pk]
     if after is not None:
-        return list(qs.filter(seq__gt=after).order_by("seq")[:limit])
-    if before is not None:
-        qs = qs.filter(seq__lt=before)
-    return list(reversed(qs.order_by("-seq")[:limit]))
+        condition, order = "AND m.seq > %s", "ASC"
+        params.append(after)
+    else:
+        condition, order = ("AND m.seq < %s", "DESC") if before is not None else ("", "DESC")
+        if before is not None:
+            params.append(before)
+    sql = _PAGE_SQL.format(message=Message._meta.db_table, user=User._meta.db_table,
+                           membership=Membership._meta.db_table, condition=condition, order=order)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        rows = [MessageRow(*row[:5], _aware(row[5]), _aware(row[6]), *row[7:]) for row in cursor.fetchall()]
+    return rows if order == "ASC" else rows[::-1]
 
 
 def member_list(*, group: Group) -> list[Membership]:

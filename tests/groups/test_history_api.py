@@ -67,8 +67,9 @@ def test_pages_use_a_keyset_not_offset(chat, alice, api):
     with CaptureQueriesContext(connection) as queries:
         _page(api(alice), chat.code, before=20, limit=5)
     message_queries = [q["sql"] for q in queries.captured_queries if "groups_message" in q["sql"]]
-    assert message_queries and all("OFFSET" not in sql.upper() for sql in message_queries)
-    assert any('"seq" <' in sql for sql in message_queries)
+    # One statement for the page (messages, nicknames and roles), by keyset.
+    assert len(message_queries) == 1 and "OFFSET" not in message_queries[0].upper()
+    assert "m.seq < 20" in message_queries[0] and "LIMIT 5" in message_queries[0]
 
 
 def test_non_members_are_refused(chat, bob, api):
@@ -89,3 +90,16 @@ def test_pages_are_compact_utf8_json(chat, alice, api):
     assert response["Content-Type"] == "application/json"
     assert "第23条".encode() in response.content and b"\\u" not in response.content
     assert b'": ' not in response.content and response.json()["results"][0]["body"] == "第23条"
+
+
+def test_a_page_shows_each_senders_nickname_and_role_and_hides_removed_text(chat, owner, alice, api):
+    from groups.models import Message
+
+    services.message_remove(actor=owner, group=chat, message_id=Message.objects.get(group=chat, seq=22).pk,
+                            reason="违规", origin=ORIGIN)
+    _, _, body = _page(api(alice), chat.code, limit=3)
+    by_seq = {m["seq"]: m for m in body["results"]}
+    assert by_seq[23]["sender"] == {"id": owner.pk, "nickname": owner.nickname, "role": "owner"}
+    assert by_seq[22]["sender"] == {"id": alice.pk, "nickname": alice.nickname, "role": "member"}
+    assert by_seq[22]["removed"] is True and by_seq[22]["body"] == ""
+    assert by_seq[21]["body"] == "第21条" and by_seq[21]["created_at"].endswith("+00:00")
