@@ -501,8 +501,10 @@ def _marker():
 def schema_key(app: Path) -> str:
     """What the bench database depends on: the migrations of the code under test and this generator."""
     digest = hashlib.sha1()
-    for path in sorted([*app.glob("*/migrations/*.py"), *app.glob("groupchat/*/migrations/*.py"), Path(__file__)]):
-        digest.update(str(path.relative_to(app) if path.is_relative_to(app) else path.name).encode())
+    migrations = sorted([*app.glob("*/migrations/*.py"), *app.glob("groupchat/*/migrations/*.py")])
+    # Named the same whether the code under test is a snapshot or the work tree, so both share one database.
+    for name, path in [*((str(p.relative_to(app)), p) for p in migrations), ("data.py", Path(__file__))]:
+        digest.update(name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
