@@ -446,34 +446,29 @@ def _django_history(history: int, spread: int) -> dict[str, Any]:
             "generator_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-def history_size() -> int:
+def _scalar(sql: str, params: list) -> int:
+    """One integer from the bench database, -1 when there is no database (or schema) yet."""
     if not database_exists(GC_DB):
         return -1
     conn = psycopg2.connect(db_url(GC_DB))
     try:
         with conn.cursor() as cur:
-            cur.execute("SELECT last_seq FROM groups_group WHERE id = %s", [group_id_of("history")])
+            cur.execute(sql, params)
             row = cur.fetchone()
-            return row[0] if row else -1
+            return int(row[0]) if row and row[0] is not None else -1
     except psycopg2.Error:
         return -1
     finally:
         conn.close()
+
+
+def history_size() -> int:
+    return _scalar("SELECT last_seq FROM groups_group WHERE id = %s", [group_id_of("history")])
 
 
 def spread_size() -> int:
     """Messages now in the spread groups (the sum of their last_seq), -1 without a database."""
-    if not database_exists(GC_DB):
-        return -1
-    conn = psycopg2.connect(db_url(GC_DB))
-    try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT COALESCE(sum(last_seq), 0) FROM groups_group WHERE id > %s", [len(GROUPS)])
-            return int(cur.fetchone()[0])
-    except psycopg2.Error:
-        return -1
-    finally:
-        conn.close()
+    return _scalar("SELECT COALESCE(sum(last_seq), 0) FROM groups_group WHERE id > %s", [len(GROUPS)])
 
 
 def setup_baseline() -> dict[str, Any]:
