@@ -51,8 +51,10 @@ _drainer: asyncio.Task | None = None
 def _enqueue(names: list[str], event: dict[str, Any]) -> None:  # runs on the server loop
     global _drainer
     _outbox.append((names, event))
-    if _drainer is None or _drainer.done():
-        _drainer = asyncio.get_running_loop().create_task(_drain())
+    loop = asyncio.get_running_loop()
+    # A drainer left pending on a loop that has since stopped (a restarted embedded server, tests) drains nothing.
+    if _drainer is None or _drainer.done() or _drainer.get_loop() is not loop:
+        _drainer = loop.create_task(_drain())
 
 
 async def _drain() -> None:
