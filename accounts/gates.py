@@ -1,8 +1,8 @@
 """What accounts lends the send / create / join / admin paths through start-up hooks (registered in apps.py).
 
 Each check reads fresh state: a socket's ``scope["user"]`` was loaded at connect and may be stale after the user
-verifies or accepts elsewhere. The send path reads it in one query (``user_gate_state``); the grade's rate limit costs
-one more Redis hit only when it is stricter than the platform-wide send rate.
+verifies or accepts elsewhere. The send path reads it for a whole batch in one query (``user_gate_states``); the
+grade's rate limit costs one more Redis round trip per batch, and only when it is stricter than the platform's.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from groupchat.core.errors import ApplicationError
 from .agreements import agreement_check
 from .conf import conf
 from .models import User
-from .selectors import grade_for, grade_permissions_for_grade, user_gate_state, user_gate_states
+from .selectors import grade_for, grade_permissions_for_grade, user_gate_states
 
 
 def _fresh(user: User) -> tuple[int, int]:
@@ -30,31 +30,23 @@ def _require_verified(level: int) -> None:
         raise ApplicationError("realname_required", extra={"url": "/me/identity/"})
 
 
-def message_check(*, user: User, batch: dict | None = None, **_) -> None:
+def message_check(*, user: User, batch: dict, **_) -> None:
     """G6a + G5b + G7b on the send path: verified, current agreements accepted, grade message rate.
 
-    In a batch of sends, the first check reads the state of every sender of the batch in one query, and counts
-    the batch's messages against each sender's grade rate in one Redis round trip (``batch["sender_counts"]``: how
-    many of the batch's messages each sender has; each takes its turn's outcome)."""
-    if batch is not None and "sender_ids" in batch:
-        if "accounts.gates" not in batch:
-            batch["accounts.gates"] = states = user_gate_states(batch["sender_ids"])
-            batch["accounts.rates"] = _grade_rate_turns(states, batch.get("sender_counts", {}))
-        state = batch["accounts.gates"].get(user.pk)
-        turns = batch["accounts.rates"].get(user.pk)
-        within_rate = turns.pop(0) if turns else True
-    else:
-        state = user_gate_state(user.pk)
-        within_rate = None
+    The first check of a batch of sends reads the state of every sender of the batch in one query and counts the
+    batch's messages against each sender's grade rate in one Redis round trip (``batch["sender_counts"]``: how many
+    of the batch's messages each sender has; each message takes its turn's outcome)."""
+    if "accounts.gates" not in batch:
+        batch["accounts.gates"] = states = user_gate_states(batch["sender_counts"])
+        batch["accounts.rates"] = _grade_rate_turns(states, batch["sender_counts"])
+    state = batch["accounts.gates"].get(user.pk)
     if state is None:
         raise ApplicationError("not_authenticated")
     _require_verified(state.level)
     if state.agreements_missing:
         agreement_check(user)  # builds the refusal with the versions to accept
-    if within_rate is None:
-        rate = _grade_rate(state)
-        within_rate = rate is None or ratelimit.hit(rate, "send-grade", str(user.pk))
-    if not within_rate:
+    turns = batch["accounts.rates"].get(user.pk)
+    if turns and not turns.pop(0):
         raise ApplicationError("rate_limited")
 
 

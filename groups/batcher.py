@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 
 from groupchat.core.dbthread import database_thread
 from groupchat.core.errors import ApplicationError
+from groupchat.core.rounds import Rounds
 
 from .services.messages import SendRequest, SendResult, message_send_many
 
@@ -22,44 +22,27 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 256
 
 
-class SendBatcher:
-    def __init__(self) -> None:
-        self.queue: asyncio.Queue[tuple[SendRequest, asyncio.Future]] = asyncio.Queue()
-        self.task: asyncio.Task | None = None
-
-    async def submit(self, request: SendRequest) -> SendResult:
-        future = asyncio.get_running_loop().create_future()
-        self.queue.put_nowait((request, future))
-        if self.task is None or self.task.done():
-            self.task = asyncio.get_running_loop().create_task(self._run())
-        return await future
-
-    async def _run(self) -> None:
-        while not self.queue.empty():
-            batch = [self.queue.get_nowait()]
-            while not self.queue.empty() and len(batch) < MAX_BATCH:
-                batch.append(self.queue.get_nowait())
-            try:
-                outcomes = await database_thread(message_send_many)(requests=[r for r, _ in batch])
-            except Exception as exc:  # a bug or the database is down: every sender hears it, nothing half-done
-                log.exception("send batch of %d failed", len(batch))
-                outcomes = [exc if isinstance(exc, ApplicationError) else ApplicationError("server_error")] * len(batch)
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():
-                    continue
-                if isinstance(outcome, ApplicationError):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
+async def _send_round(batch: list[tuple[SendRequest, asyncio.Future]]) -> None:
+    try:
+        outcomes = await database_thread(message_send_many)(requests=[r for r, _ in batch])
+    except Exception as exc:  # a bug or the database is down: every sender hears it, nothing half-done
+        log.exception("send batch of %d failed", len(batch))
+        outcomes = [exc if isinstance(exc, ApplicationError) else ApplicationError("server_error")] * len(batch)
+    for (_, future), outcome in zip(batch, outcomes, strict=True):
+        if future.done():
+            continue
+        if isinstance(outcome, ApplicationError):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
 
 
-_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SendBatcher] = weakref.WeakKeyDictionary()
+# The batcher of the running event loop (one per server process).
+_batcher = Rounds.of_loop(lambda: Rounds(_send_round, max_items=MAX_BATCH))
 
 
-def batcher() -> SendBatcher:
-    """The batcher of the running event loop (one per server process)."""
-    loop = asyncio.get_running_loop()
-    instance = _batchers.get(loop)
-    if instance is None:
-        instance = _batchers[loop] = SendBatcher()
-    return instance
+async def submit(request: SendRequest) -> SendResult:
+    """Store one socket ``send`` in the next batch; its SendResult, or the ApplicationError refusing it."""
+    future = asyncio.get_running_loop().create_future()
+    _batcher().put((request, future))
+    return await future

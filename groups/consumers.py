@@ -21,8 +21,7 @@ from groupchat.core.errors import ApplicationError
 from groupchat.core.layer import group_add_many
 from groupchat.core.origin import Origin
 
-from . import selectors, services
-from .batcher import batcher
+from . import batcher, selectors, services
 from .payloads import messages_frame, page_payload
 from .services.messages import SendRequest
 
@@ -127,7 +126,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         group = content.get("group")
         if not isinstance(group, str):
             raise _frame_error("bad_frame", "group must be a group code")
-        result = await batcher().submit(SendRequest(sender=self.user, group_code=group, body=content.get("body"),
+        result = await batcher.submit(SendRequest(sender=self.user, group_code=group, body=content.get("body"),
                                                     client_id=content.get("client_id"), origin=self.origin))
         await self.send_json({"type": "ack", "client_id": result.message.client_id, "message": result.payload,
                               "duplicate": not result.created})

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections import deque
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +16,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from .layer import group_send_many
+from .rounds import Rounds
 
 log = logging.getLogger(__name__)
 
@@ -43,29 +43,19 @@ def group_channel_group(code: str) -> str:
     return f"group.{code}"
 
 
-# Sends handed from other threads to the server loop, sent there one after another in the order they were handed.
-_outbox: deque[tuple[list[str], dict[str, Any]]] = deque()
-_drainer: asyncio.Task | None = None
+async def _send_round(items: list[tuple[list[str], dict[str, Any]]]) -> None:
+    try:
+        await group_send_many(get_channel_layer(), items)  # one pipeline on the pub/sub layer, in order
+    except Exception:  # the layer is at-most-once by design; clients recover from the database
+        log.exception("broadcast of %d events failed", len(items))
+
+
+# Sends handed from other threads to the server loop, sent there in rounds, in the order they were handed.
+_outbox = Rounds.of_loop(lambda: Rounds(_send_round))
 
 
 def _enqueue(names: list[str], event: dict[str, Any]) -> None:  # runs on the server loop
-    global _drainer
-    _outbox.append((names, event))
-    loop = asyncio.get_running_loop()
-    # A drainer left pending on a loop that has since stopped (a restarted embedded server, tests) drains nothing.
-    if _drainer is None or _drainer.done() or _drainer.get_loop() is not loop:
-        _drainer = loop.create_task(_drain())
-
-
-async def _drain() -> None:
-    while _outbox:
-        # Everything handed over since the last round goes out together (one pipeline on the pub/sub layer), in order.
-        items = list(_outbox)
-        _outbox.clear()
-        try:
-            await group_send_many(get_channel_layer(), items)
-        except Exception:  # the layer is at-most-once by design; clients recover from the database
-            log.exception("broadcast of %d events failed", len(items))
+    _outbox().put((names, event))
 
 
 def broadcast_now(names: Iterable[str], event: dict[str, Any]) -> None:
@@ -75,7 +65,7 @@ def broadcast_now(names: Iterable[str], event: dict[str, Any]) -> None:
     loop = _server_loop
     if loop is not None and loop.is_running() and not loop.is_closed() and threading.get_ident() != _server_thread:
         # From the database thread (or the embedded beat): hand the send to the server loop and go on. Waiting for it
-        # held the next batch of sends behind the loop's socket writes; one drainer keeps the handed order.
+        # held the next batch of sends behind the loop's socket writes; the outbox keeps the handed order.
         loop.call_soon_threadsafe(_enqueue, names, event)
         return
     try:

@@ -93,11 +93,11 @@ def _group_status_error(group: Group) -> ApplicationError | None:
     return None
 
 
-def send_checks(*, sender: User, group: Group, membership: Membership | None, batch: dict | None = None) -> None:
+def send_checks(*, sender: User, group: Group, membership: Membership | None, batch: dict) -> None:
     """Every refusal of the send path, in the order a user would want to hear them.
 
     ``batch`` is shared by every request of one batch: hooks may keep what they read for the whole batch there
-    (``batch["sender_ids"]`` lists its senders)."""
+    (``batch["sender_counts"]``: each sender that reaches these checks, with how many of its messages do)."""
     if membership is None:
         raise ApplicationError("not_member")
     error = _group_status_error(group)
@@ -142,8 +142,8 @@ def message_send_many(*, requests: Sequence[SendRequest]) -> list[Outcome]:
     """Check and store many messages (from many senders, into many groups) in one transaction.
 
     The socket's per-process batcher calls this with whatever arrived while the previous batch was being written:
-    one commit (one fsync), one seq UPDATE per group and two bulk INSERTs serve the whole batch, instead of one of
-    each per message. Each request gets its own outcome: a SendResult, or the ApplicationError refusing it; a refusal
+    one commit (one fsync), one seq UPDATE and two multi-row INSERTs serve the whole batch, instead of one of each
+    per message. Each request gets its own outcome: a SendResult, or the ApplicationError refusing it; a refusal
     never affects the other requests. Checks run in the same order as for a single message. Side effects as
     ``message_send``; one ``message.batch`` broadcast per group after commit.
     """
@@ -197,10 +197,8 @@ def message_send_many(*, requests: Sequence[SendRequest]) -> list[Outcome]:
 
     # Every new frame counts against its sender's send rate: one Redis round trip for the whole batch.
     allowed = ratelimit.hit_many([(settings.GROUPCHAT["SEND_RATE"], ("send", str(r.sender.pk))) for _, r, *_ in fresh])
-    batch: dict[str, Any] = {  # shared by the hooks of this batch
-        "sender_ids": sender_ids,
-        "sender_counts": Counter(r.sender.pk for (_, r, *_), ok in zip(fresh, allowed, strict=True) if ok),
-    }
+    # Shared by the hooks of this batch.
+    batch = {"sender_counts": Counter(r.sender.pk for (_, r, *_), ok in zip(fresh, allowed, strict=True) if ok)}
     accepted: dict[int, list[tuple[int, SendRequest, str, str, Membership]]] = defaultdict(list)
     for (i, request, body, client_id, group), ok in zip(fresh, allowed, strict=True):
         try:
