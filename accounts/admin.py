@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from groupchat.core.admin_base import ReadOnlyAdmin
+from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
@@ -86,7 +86,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(IdentitySubmission)
-class IdentitySubmissionAdmin(admin.ModelAdmin):
+class IdentitySubmissionAdmin(NoAddDeleteAdmin):
     """The review queue: filter by status (pending first), open one to approve, reject or reveal."""
 
     list_display = ("id", "user", "kind", "level", "status", "legal_name_masked", "id_number_masked", "org_name",
@@ -99,12 +99,6 @@ class IdentitySubmissionAdmin(admin.ModelAdmin):
               "network_id_token", "network_id_result", "consent", "provider", "provider_ref", "submitted_at",
               "decided_at", "decided_by", "reject_reason")
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("accounts.review_identity")

@@ -41,11 +41,6 @@ def agreements_accept(*, user: User, agreement_ids: list[int] | None = None,
     return rows
 
 
-def agreements_accept_current(*, user: User, origin: Origin | None = None) -> list[AgreementAcceptance]:
-    """Accept every current version (sign-up with the agreement box ticked; demo seeding)."""
-    return agreements_accept(user=user, origin=origin)
-
-
 @transaction.atomic
 def agreement_publish(*, agreement: Agreement, actor: User | None = None, at=None) -> Agreement:
     """Publish a draft version now (or at ``at``). A material version gates posting until users accept it."""

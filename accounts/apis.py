@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate, login, logout
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from groupchat.core.errors import ApplicationError
+from groupchat.core.openapi import name_input_components
 from groupchat.core.origin import Origin
 
 from . import services
@@ -94,6 +95,4 @@ class MeApi(APIView):
         return Response(me_payload(user))
 
 
-# Each view calls its request serializer ``Input``; name the OpenAPI components after the view so they do not collide.
-for _view in (RegisterApi, LoginApi, MeApi):
-    extend_schema_serializer(component_name=_view.__name__.removesuffix("Api") + "Input")(_view.Input)
+name_input_components(globals())

@@ -6,12 +6,13 @@ No endpoint returns a legal name or an ID number, only masked values (G6a); reve
 from __future__ import annotations
 
 from django.utils import translation
-from drf_spectacular.utils import extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from groupchat.core.openapi import name_input_components
 from groupchat.core.origin import Origin
 
 from . import selectors, services
@@ -183,13 +184,9 @@ class CreditApi(APIView):
         perms = selectors.grade_permissions_for(request.user)
         return Response({
             "grade": perms.grade, "score": perms.score,
-            "allows": {k: getattr(perms, k) for k in ("groups_owned_max", "groups_created_per_day",
-                                                      "groups_joined_max", "admin_eligible", "max_owned_tier",
-                                                      "message_rate")},
+            "allows": {k: getattr(perms, k) for k in selectors.GRADE_PERMISSION_FIELDS},
             "history": [credit_event_payload(e) for e in selectors.credit_history(request.user)],
         })
 
 
-for _view in (PhoneCodeSendApi, PhoneVerifyApi, PersonalSubmitApi, NetworkIdSubmitApi, OrganisationSubmitApi,
-              AgreementAcceptApi):
-    extend_schema_serializer(component_name=_view.__name__.removesuffix("Api") + "Input")(_view.Input)
+name_input_components(globals())

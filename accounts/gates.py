@@ -15,7 +15,7 @@ from groupchat.core.errors import ApplicationError
 from .agreements import agreement_check
 from .conf import conf
 from .models import User
-from .selectors import grade_for, grade_permissions_for_grade, user_gate_states
+from .selectors import grade_permissions_for_score, user_gate_states
 
 
 def _fresh(user: User) -> tuple[int, int]:
@@ -72,7 +72,7 @@ def group_create_check(*, user: User, **_) -> None:
     level, score = _fresh(user)
     _require_verified(level)
     agreement_check(user)
-    perms = grade_permissions_for_grade(grade_for(score), score=score)
+    perms = grade_permissions_for_score(score)
     if perms.groups_created_per_day <= 0 or not perms.max_owned_tier:
         raise ApplicationError("credit_insufficient", extra={"grade": perms.grade})
 
@@ -86,6 +86,6 @@ def group_join_check(*, user: User, **_) -> None:
 def group_admin_check(*, user: User, **_) -> None:
     """Only grades whose table row says admin-eligible may be appointed admin (the target's grade counts)."""
     _level, score = _fresh(user)
-    perms = grade_permissions_for_grade(grade_for(score), score=score)
+    perms = grade_permissions_for_score(score)
     if not perms.admin_eligible:
         raise ApplicationError("credit_insufficient", extra={"grade": perms.grade})

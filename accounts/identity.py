@@ -26,7 +26,14 @@ from groupchat.core.origin import Origin
 
 from . import crypto, errors  # noqa: F401  (errors registers this app's codes)
 from .conf import conf
-from .idnumbers import id_number_mask, id_number_validate, name_mask, phone_mask, uscc_validate
+from .idnumbers import (
+    id_number_mask,
+    id_number_validate,
+    name_mask,
+    phone_mask,
+    phone_validate,
+    uscc_validate,
+)
 from .models import (
     IdentityConsent,
     IdentityReveal,
@@ -38,8 +45,6 @@ from .models import (
     VerificationLevel,
 )
 from .providers import identity_checker, network_id_verifier, sms_sender
-
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 CONSENT_VERSION = "2026.1"
 CONSENT_PURPOSE = {
@@ -84,9 +89,7 @@ def _code_hash(user_id: int, phone: str, code: str) -> str:
 def phone_code_send(*, user: User, phone: str, origin: Origin | None = None, language: str = "zh-hans") -> PhoneCode:
     """Send a one-time code to ``phone``. Side effects: SMS through the configured sender; network log
     ``identity.phone_code`` (masked number)."""
-    phone = (phone or "").strip()
-    if not PHONE_RE.match(phone):
-        raise ApplicationError("invalid_phone")
+    phone = phone_validate(phone)
     if User.objects.filter(phone=phone).exclude(pk=user.pk).exists():
         raise ApplicationError("phone_taken")
     now = timezone.now()

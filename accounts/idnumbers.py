@@ -63,6 +63,17 @@ def id_number_mask(number: str) -> str:
     return number[0] + "*" * (len(number) - 2) + number[-1]
 
 
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")  # a mainland mobile number
+
+
+def phone_validate(value: str | None) -> str:
+    """The number stripped, or ``invalid_phone``."""
+    phone = (value or "").strip()
+    if not PHONE_RE.match(phone):
+        raise ApplicationError("invalid_phone")
+    return phone
+
+
 def phone_mask(phone: str | None) -> str:
     """``138****5678``."""
     if not phone:

@@ -39,21 +39,24 @@ class GradePermissions:
     message_rate: str  # the ``limits`` syntax, e.g. "20/10second"
 
 
-_FIELDS = ("groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible", "max_owned_tier",
-           "message_rate")
+GRADE_PERMISSION_FIELDS = ("groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible",
+                           "max_owned_tier", "message_rate")
 
 
 def grade_permissions_for_grade(grade: str, *, score: int = -1) -> GradePermissions:
-    row = GradePermission.objects.filter(grade=grade).values(*_FIELDS).first()
+    row = GradePermission.objects.filter(grade=grade).values(*GRADE_PERMISSION_FIELDS).first()
     values = row or conf("GRADE_PERMISSIONS")[grade]
-    return GradePermissions(grade=grade, score=score, **{name: values[name] for name in _FIELDS})
+    return GradePermissions(grade=grade, score=score, **{name: values[name] for name in GRADE_PERMISSION_FIELDS})
+
+
+def grade_permissions_for_score(score: int) -> GradePermissions:
+    return grade_permissions_for_grade(grade_for(score), score=score)
 
 
 def grade_permissions_for(user: User) -> GradePermissions:
     """What ``user``'s current credit grade allows (fresh score from the database, table row or settings default)."""
     score = User.objects.filter(pk=user.pk).values_list("credit_score", flat=True).first()
-    score = conf("CREDIT_START") if score is None else score
-    return grade_permissions_for_grade(grade_for(score), score=score)
+    return grade_permissions_for_score(conf("CREDIT_START") if score is None else score)
 
 
 def grade_table() -> list[GradePermissions]:
@@ -86,10 +89,6 @@ def agreements_missing(user: User) -> list[Agreement]:
 
 def credit_history(user: User, *, limit: int = 100) -> list[CreditEvent]:
     return list(CreditEvent.objects.filter(user=user).select_related("operator")[:limit])
-
-
-def identity_submissions_for(user: User) -> list[IdentitySubmission]:
-    return list(IdentitySubmission.objects.filter(user=user).order_by("-submitted_at")[:20])
 
 
 @dataclass(frozen=True)

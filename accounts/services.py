@@ -5,8 +5,6 @@ Invariants: a user's legal identity never enters this app's tables; the nickname
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,9 +15,8 @@ from groupchat.core.hooks import run_hooks
 from groupchat.core.origin import Origin
 
 from . import errors  # noqa: F401  (registers this app's error codes)
+from .idnumbers import phone_validate
 from .models import User
-
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 @transaction.atomic
@@ -31,9 +28,7 @@ def user_register(*, username: str, password: str, nickname: str = "", phone: st
     if User.objects.filter(username=username).exists():
         raise ApplicationError("username_taken")
     if phone:
-        phone = phone.strip()
-        if not PHONE_RE.match(phone):
-            raise ApplicationError("invalid_phone")
+        phone = phone_validate(phone)
         if User.objects.filter(phone=phone).exists():
             raise ApplicationError("phone_taken")
     nickname = (nickname or username).strip()
@@ -48,9 +43,7 @@ def user_register(*, username: str, password: str, nickname: str = "", phone: st
                                     language=language if language in ("zh-hans", "en") else "zh-hans")
     record("account.register", actor_id=user.pk, origin=origin, data={"username": username})
     if accept_agreements:
-        from .agreements import agreements_accept_current
-
-        agreements_accept_current(user=user, origin=origin)
+        agreements_accept(user=user, origin=origin)
     return user
 
 
@@ -91,7 +84,7 @@ def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 
 # The identity vault, agreements and credit live in their own modules; these are the entry points other code uses.
-from .agreements import agreement_publish, agreements_accept, agreements_accept_current  # noqa: E402
+from .agreements import agreement_publish, agreements_accept  # noqa: E402
 from .credit import credit_change, credit_penalise, credit_recover_sweep, grade_table_ensure  # noqa: E402
 from .identity import (  # noqa: E402
     consent_give,
@@ -108,7 +101,7 @@ from .identity import (  # noqa: E402
 from .roles import roles_ensure  # noqa: E402
 
 __all__ = [
-    "agreement_publish", "agreements_accept", "agreements_accept_current", "consent_give", "credit_change",
+    "agreement_publish", "agreements_accept", "consent_give", "credit_change",
     "credit_penalise", "credit_recover_sweep", "grade_table_ensure", "identity_approve", "identity_reencrypt", "identity_reject",
     "identity_reveal", "identity_submit_network_id", "identity_submit_organisation", "identity_submit_personal",
     "on_user_logged_in", "on_user_logged_out", "on_user_login_failed", "phone_code_send", "phone_verify",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from groupchat.core.errors import ApplicationError
+from groupchat.core.openapi import name_input_components
 from groupchat.core.origin import Origin
 
 from . import selectors, services
@@ -396,14 +397,4 @@ class GroupAuditApi(APIView):
         ]})
 
 
-def _name_input_components(namespace: dict) -> None:
-    """Name each view's nested ``Input`` after its view in the OpenAPI schema (``GroupJoinInput``, ...).
-
-    Every view calls its request serializer ``Input``; without this the schema components collide.
-    """
-    for view in list(namespace.values()):
-        if isinstance(view, type) and issubclass(view, APIView) and "Input" in vars(view):
-            extend_schema_serializer(component_name=view.__name__.removesuffix("Api") + "Input")(view.Input)
-
-
-_name_input_components(globals())
+name_input_components(globals())

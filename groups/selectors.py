@@ -157,9 +157,11 @@ def message_page(*, group: Group, before: int | None = None, after: int | None =
     return rows if order == "ASC" else rows[::-1]
 
 
-def member_list(*, group: Group) -> list[Membership]:
+def member_list(*, group: Group, roles: tuple[str, ...] | None = None) -> list[Membership]:
+    """Owner first, then admins, then members, each by joining time; ``roles`` keeps only those roles."""
     order = {Role.OWNER: 0, Role.ADMIN: 1, Role.MEMBER: 2}
-    members = list(Membership.objects.filter(group=group).select_related("user"))
+    qs = Membership.objects.filter(group=group).select_related("user")
+    members = list(qs.filter(role__in=roles) if roles else qs)
     members.sort(key=lambda m: (order[m.role], m.joined_at))
     return members
 

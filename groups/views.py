@@ -13,9 +13,6 @@ from groupchat.core.errors import ApplicationError
 from . import selectors
 from .models import GroupCategory, Invitation
 
-# The owner's duties (REGULATION G9a), shown when creating a group and when accepting an ownership transfer.
-OWNER_DUTIES_VERSION = "2017-1"
-
 
 def _category_name(slug: str) -> str:
     category = GroupCategory.objects.filter(slug=slug).first() if slug else None
@@ -49,7 +46,7 @@ def group_code_lookup(request):
 def group_info(request, code: str):
     """The public group info page (G8b): works without logging in."""
     group = _group_or_404(code)
-    managers = [m for m in selectors.member_list(group=group) if m.role != "member"]
+    managers = selectors.member_list(group=group, roles=selectors.MANAGER_ROLES)
     membership = None
     if request.user.is_authenticated:
         membership = selectors.membership_get(user=request.user, group=group)

@@ -24,9 +24,9 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
             # Users start with the current agreements accepted (G5b gating is tested in tests/accounts).
-            from accounts.services import agreements_accept_current
+            from accounts.services import agreements_accept
 
-            agreements_accept_current(user=obj)
+            agreements_accept(user=obj)
 
 
 def make_group(owner, **kwargs):

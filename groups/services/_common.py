@@ -10,7 +10,10 @@ from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.origin import Origin
 
-from .. import errors  # noqa: F401  (registers the codes every service raises, whoever imports services first)
+from .. import (
+    errors,  # noqa: F401  (registers the codes every service raises, whoever imports services first)
+    selectors,
+)
 from ..models import AuditAction, Group, GroupAuditEvent, Membership, Role
 from ..payloads import group_payload
 
@@ -39,12 +42,7 @@ def lock_membership(*, group: Group, user: User) -> Membership:
 
 
 def require_manager(*, group: Group, actor: User) -> Membership:
-    membership = Membership.objects.filter(group=group, user=actor).first()
-    if membership is None:
-        raise ApplicationError("not_member")
-    if membership.role not in (Role.OWNER, Role.ADMIN):
-        raise ApplicationError("not_group_admin")
-    return membership
+    return selectors.membership_require_manager(user=actor, group=group)
 
 
 def require_owner(*, group: Group, actor: User) -> None:

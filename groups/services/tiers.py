@@ -62,10 +62,6 @@ def category_check(*, slug: str) -> GroupCategory | None:
     return category
 
 
-def tier_for_size(member_count: int) -> TierPolicy | None:
-    return TierPolicy.objects.filter(max_members__gte=member_count).order_by("rank").first()
-
-
 # --- qualification -------------------------------------------------------------------------------------------------
 
 
@@ -227,7 +223,7 @@ def application_decide(*, actor: User, application_id: int, approve: bool, reaso
     if approve:
         application.status = ApplicationStatus.APPROVED
         if application.is_upgrade:
-            group = Group.objects.select_for_update(of=("self",)).select_related("owner", "tier").get(pk=application.group_id)
+            group = lock_group(Group(pk=application.group_id))
             group_set_tier(group=group, tier=application.tier, reason="review", actor_id=actor.pk, origin=origin,
                            data={"application": application.pk})
         else:
@@ -274,9 +270,10 @@ _OUTGROWN_SQL = f"""
 """
 
 
-def activity_band(avg: float) -> str:
+def activity_bands() -> tuple[int, int]:
+    """30-day average messages per day: below the first a group is quiet, from the second busy (G7a)."""
     quiet, busy = settings.GROUPCHAT.get("ACTIVITY_BANDS", (10, 200))
-    return "quiet" if avg < quiet else ("active" if avg < busy else "busy")
+    return quiet, busy
 
 
 def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
@@ -291,7 +288,7 @@ def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
         cursor.execute(_PURGE_SQL, [start - timedelta(days=7)])
     tiers = list(TierPolicy.objects.order_by("rank"))
     bands = {"quiet": 0, "active": 0, "busy": 0}
-    quiet, busy = settings.GROUPCHAT.get("ACTIVITY_BANDS", (10, 200))
+    quiet, busy = activity_bands()
     for name, low, high in (("quiet", None, quiet), ("active", quiet, busy), ("busy", busy, None)):
         qs = Group.objects.exclude(status=GroupStatus.CLOSED)
         if low is not None:
@@ -314,7 +311,7 @@ def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
     by_id = {t.pk: t for t in tiers}
     for pk, target_id in outgrown:
         with transaction.atomic():
-            group = Group.objects.select_for_update(of=("self",)).select_related("owner", "tier").get(pk=pk)
+            group = lock_group(Group(pk=pk))
             if group_set_tier(group=group, tier=by_id[target_id], reason="size", actor_id=None, origin=SYSTEM,
                               data={"member_count": group.member_count}):
                 retiered += 1
@@ -340,7 +337,7 @@ def tier_system_snapshot() -> dict[str, Any]:
             for c in GroupCategory.objects.order_by("order", "slug")
         ],
         "grade_caps": [g.__dict__ for g in grade_table()],
-        "activity_bands": list(settings.GROUPCHAT.get("ACTIVITY_BANDS", (10, 200))),
+        "activity_bands": list(activity_bands()),
     }
 
 

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.agreements import agreements_accept_current
+from accounts.agreements import agreements_accept
 from accounts.models import User, VerificationLevel
 from groupchat.core.events import record_many
 from groupchat.core.origin import Origin
@@ -75,7 +75,7 @@ class Command(BaseCommand):
                 user.groups.add(RoleGroup.objects.get(name=role))
             if username == "laowang":
                 User.objects.filter(pk=user.pk).update(credit_score=95)
-            agreements_accept_current(user=user, origin=ORIGIN)
+            agreements_accept(user=user, origin=ORIGIN)
             people[username] = user
         # Crowd members for the larger tiers: one password hash shared, inserted in bulk.
         hashed = make_password(DEMO_PASSWORD)
