@@ -15,7 +15,7 @@ from groupchat.core.openapi import name_input_components
 from groupchat.core.origin import Origin
 
 from . import selectors, services
-from .apis_tiers import application_payload
+from .apis_tiers import pending_review_response
 from .models import GroupApplication, JoinRequest, Membership
 from .payloads import group_payload, member_payload, page_payload
 
@@ -80,8 +80,7 @@ class GroupListApi(APIView):
         data.is_valid(raise_exception=True)
         group = services.group_create(owner=request.user, origin=_origin(request), **data.validated_data)
         if isinstance(group, GroupApplication):  # a reviewed tier or category: the platform decides first
-            return Response({"status": "pending_review", "application": application_payload(group)},
-                            status=status.HTTP_202_ACCEPTED)
+            return pending_review_response(group)
         return Response(group_payload(group), status=status.HTTP_201_CREATED)
 
 

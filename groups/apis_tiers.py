@@ -24,19 +24,28 @@ def application_payload(application: GroupApplication) -> dict:
             "created_at": application.created_at.isoformat()}
 
 
+def pending_review_response(application: GroupApplication) -> Response:
+    """202: a reviewed tier or category waits for the platform's decision (create and upgrade alike)."""
+    return Response({"status": "pending_review", "application": application_payload(application)},
+                    status=status.HTTP_202_ACCEPTED)
+
+
 class TierListApi(APIView):
     @extend_schema(summary="Tiers and categories, and for each tier whether I qualify and what I lack", responses=Free)
     def get(self, request):
         grade = grade_permissions_for(request.user)
         lang = request.LANGUAGE_CODE
+        tier_list = list(TierPolicy.objects.order_by("rank"))
+        ranks = {t.slug: t.rank for t in tier_list}
         return Response({
             "grade": grade.grade,
             "tiers": [
                 {"slug": t.slug, "name": t.name(lang), "rank": t.rank, "max_members": t.max_members,
                  "owner_verification_level": t.owner_verification_level, "owner_min_grade": t.owner_min_grade,
                  "requires_review": t.requires_review, "join_modes": t.join_modes,
-                 "missing": [m.as_dict() for m in tiers.tier_missing(user=request.user, tier=t, grade=grade)]}
-                for t in TierPolicy.objects.order_by("rank")
+                 "missing": [m.as_dict() for m in tiers.tier_missing(user=request.user, tier=t, grade=grade,
+                                                                     ranks=ranks)]}
+                for t in tier_list
             ],
             "categories": [
                 {"slug": c.slug, "name": c.name(lang), "reviewed_from_rank": c.min_review_rank}
@@ -67,8 +76,7 @@ class GroupTierApi(APIView):
         result = tiers.group_tier_request(actor=request.user, group=selectors.group_get(code=code),
                                           tier_slug=data.validated_data["tier"], origin=Origin.from_request(request))
         if isinstance(result, GroupApplication):
-            return Response({"status": "pending_review", "application": application_payload(result)},
-                            status=status.HTTP_202_ACCEPTED)
+            return pending_review_response(result)
         return Response({"status": "changed", "tier": result.to_tier.slug})
 
 

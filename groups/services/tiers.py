@@ -75,13 +75,17 @@ class Missing:
         return {"code": self.code, "need": self.need, "have": self.have}
 
 
-def tier_missing(*, user: User, tier: TierPolicy, grade: GradePermissions | None = None) -> list[Missing]:
-    """What ``user`` lacks to own a group of ``tier``: verification level, credit grade, the grade's tier ceiling."""
+def tier_missing(*, user: User, tier: TierPolicy, grade: GradePermissions | None = None,
+                 ranks: dict[str, int] | None = None) -> list[Missing]:
+    """What ``user`` lacks to own a group of ``tier``: verification level, credit grade, the grade's tier ceiling.
+
+    ``grade`` and ``ranks`` (tier slug -> rank) are read here unless a caller checking every tier passes them once."""
     grade = grade or grade_permissions_for(user)
     missing: list[Missing] = []
     if user.verification_level < tier.owner_verification_level:
         missing.append(Missing("owner_verification_level", tier.owner_verification_level, user.verification_level))
-    ranks = dict(TierPolicy.objects.values_list("slug", "rank"))
+    if ranks is None:
+        ranks = dict(TierPolicy.objects.values_list("slug", "rank"))
     if ranks.get(grade.max_owned_tier, 0) < tier.rank or GRADE_ORDER.index(grade.grade) > GRADE_ORDER.index(
             tier.owner_min_grade):
         missing.append(Missing("credit_insufficient", _grade_needed(tier, ranks), grade.grade))
