@@ -5,6 +5,9 @@ under ASGI (settings: each HTTP request has a thread of its own), so that meant 
 socket connect, resume page and send batch: 300 sockets connecting at once took 8 s, and a send batch paid a
 connection health check. Every socket-side call goes to the one thread Channels uses for them anyway (asgiref's
 thread-sensitive executor), and that thread keeps one connection for good.
+
+``database_writer_thread`` is a second such thread, with a connection of its own (Django's connections are
+thread-local), for the send batcher's stores: one batch commits there while the next is checked on the first.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
@@ -48,5 +52,18 @@ def database_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     @functools.wraps(fn)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
         return await sync_to_async(_call, thread_sensitive=True)(fn, *args, **kwargs)
+
+    return run
+
+
+_writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
+
+
+def database_writer_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """``database_thread`` on the one writer thread, for idempotent writes (the send batch's transaction)."""
+
+    @functools.wraps(fn)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return await sync_to_async(_call, thread_sensitive=False, executor=_writer)(fn, *args, **kwargs)
 
     return run

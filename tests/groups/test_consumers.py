@@ -11,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from groupchat.asgi import application
+from groupchat.core.dbthread import database_thread, database_writer_thread
 from groups import services
 from groups.models import Message
 from tests.factories import ORIGIN, UserFactory, make_group
@@ -299,6 +300,22 @@ async def test_messages_stored_in_one_batch_reach_each_member_as_one_frame(w):
         (1, "批0", "batch-0"), (2, "批1", "batch-1"), (3, "批2", "batch-2")]
 
 
+async def test_batches_checked_while_others_commit_keep_arrival_order_and_contiguous_seqs(w):
+    """The batcher checks one batch while the one before it commits (two threads); what members receive is still
+    every message once, in seq order, with no gap, and each sender's messages in the order it sent them."""
+    code = w["group"].code
+    per_sender = 8  # within the default send rate (20 per 10 s) and the default grade's
+    async with connected(w["a"]) as alice, connected(w["o"]) as owner:
+        for i in range(per_sender):  # no waiting for acks: the frames land in many batches, back to back
+            await alice.send_json_to({"type": "send", "group": code, "client_id": f"a{i}", "body": f"a{i}"})
+            await owner.send_json_to({"type": "send", "group": code, "client_id": f"o{i}", "body": f"o{i}"})
+        received = await next_messages(owner, 2 * per_sender, timeout=10)
+    assert [m["seq"] for m in received] == list(range(1, 2 * per_sender + 1))
+    for prefix in ("a", "o"):
+        assert [m["body"] for m in received if m["body"].startswith(prefix)] == [f"{prefix}{i}" for i in
+                                                                                range(per_sender)]
+
+
 async def test_a_send_batch_survives_a_dropped_database_connection(w, settings):
     """The batcher keeps its connection between batches; one that the database dropped is replaced and the batch
     retried, so the sender still gets its ack (and the message is stored once)."""
@@ -311,7 +328,7 @@ async def test_a_send_batch_survives_a_dropped_database_connection(w, settings):
             await alice.send_json_to({"type": "send", "group": code, "client_id": "before", "body": "一"})
             assert (await next_frame(alice, "ack"))["message"]["seq"] == 1
 
-            def backend_pid() -> int:  # in the database thread the batcher uses
+            def backend_pid() -> int:  # on the calling thread's connection
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_backend_pid()")
                     return cursor.fetchone()[0]
@@ -324,11 +341,15 @@ async def test_a_send_batch_survives_a_dropped_database_connection(w, settings):
                 finally:
                     connection.close()
 
-            assert await sync_to_async(terminate, thread_sensitive=False)(await sync_to_async(backend_pid)())
+            # Both of the batcher's threads: it checks on the database thread and stores on the writer thread.
+            pids = [await database_thread(backend_pid)(), await database_writer_thread(backend_pid)()]
+            for pid in pids:
+                assert await sync_to_async(terminate, thread_sensitive=False)(pid)
             await alice.send_json_to({"type": "send", "group": code, "client_id": "after", "body": "二"})
             ack = await next_frame(alice, "ack")
     finally:
         settings.GROUPCHAT = {**settings.GROUPCHAT, "DB_THREAD_KEEPS_CONNECTION": False}
         await sync_to_async(lambda: connection.close())()
+        await database_writer_thread(lambda: None)()  # closes the writer's kept connection too
     assert ack["message"]["seq"] == 2 and ack["duplicate"] is False
     assert await sync_to_async(Message.objects.filter(group=w["group"]).count)() == 2
