@@ -29,11 +29,17 @@ R = TypeVar("R")
 
 
 def _call(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    raw = None
     try:
         try:
+            connection.ensure_connection()
+            raw = connection.connection
             return fn(*args, **kwargs)
         except (InterfaceError, OperationalError):
-            if connection.connection is not None and connection.is_usable():
+            # Judged on the connection the call started with: a transaction that failed on a dropped connection has
+            # already been given a new one by the time the error gets here (``atomic`` closes the broken connection
+            # and turns autocommit back on, which connects again).
+            if raw is not None and connection.connection is raw and connection.is_usable():
                 raise  # a real database error, not a lost connection
             # The connection broke (database restarted, idle timeout): a new one, and the call once more. Only
             # idempotent work comes here: reads, the send batch (one transaction, retried frames are recognised by
