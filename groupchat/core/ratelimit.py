@@ -14,6 +14,7 @@ from django.conf import settings
 from limits import parse
 from limits.storage import RedisStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import NoScriptError
 
 
 @lru_cache(maxsize=1)
@@ -46,15 +47,28 @@ def hit_many(hits: Sequence[tuple[str, tuple[str, ...]]]) -> list[bool]:
         return []
     if not isinstance(storage, RedisStorage):
         return [hit(rate, *keys) for rate, keys in hits]
-    pipe = storage.get_connection().pipeline(transaction=False)
+    script = storage.lua_acquire_sliding_window
+    calls = []
     for rate, keys in hits:
         item = _parse(rate)
         key = item.key_for(*keys)
-        # The same keys and script as RedisStorage.acquire_sliding_window_entry (limits 5.x), on the pipeline.
-        storage.lua_acquire_sliding_window(
-            [storage.prefixed_key(storage._previous_window_key(key)), storage.prefixed_key(storage._current_window_key(key))],
-            [item.amount, item.get_expiry(), 1], client=pipe)
-    return [bool(result) for result in pipe.execute()]
+        # The same keys and script as RedisStorage.acquire_sliding_window_entry (limits 5.x).
+        calls.append((storage.prefixed_key(storage._previous_window_key(key)),
+                      storage.prefixed_key(storage._current_window_key(key)), item.amount, item.get_expiry(), 1))
+    connection = storage.get_connection()
+    for attempt in (1, 2):
+        # EVALSHA straight on the pipeline: handing redis-py the Script object makes every execute() ask SCRIPT
+        # EXISTS first, a second round trip per batch.
+        pipe = connection.pipeline(transaction=False)
+        for call in calls:
+            pipe.evalsha(script.sha, 2, *call)
+        try:
+            return [bool(result) for result in pipe.execute()]
+        except NoScriptError:  # Redis restarted (or never saw the script): nothing ran; load it and go again
+            if attempt == 2:
+                raise
+            script.sha = connection.script_load(script.script)
+    raise AssertionError("unreachable")
 
 
 def reset_all() -> None:

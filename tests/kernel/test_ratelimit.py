@@ -23,3 +23,19 @@ def test_hit_and_hit_many_share_one_window():
     assert ratelimit.hit_many([("2/minute", ("shared", "u1")), ("2/minute", ("shared", "u1"))]) == [True, False]
     assert not ratelimit.hit("2/minute", "shared", "u1")
     assert ratelimit.hit_many([]) == []
+
+
+def test_hit_many_is_one_round_trip_and_survives_redis_forgetting_its_script():
+    """A restarted Redis has no scripts: the batch loads the library's script and counts once, not twice."""
+    connection = ratelimit._limiter().storage.get_connection()
+    connection.script_flush()
+    assert ratelimit.hit_many([("2/minute", ("flush", "u1"))] * 3) == [True, True, False]
+    before = connection.info("commandstats")
+    assert ratelimit.hit_many([("5/minute", ("trips", "u1")), ("5/minute", ("trips", "u2"))]) == [True, True]
+    after = connection.info("commandstats")
+
+    def calls(stats, command):
+        return stats.get(f"cmdstat_{command}", {}).get("calls", 0)
+
+    assert calls(after, "evalsha") - calls(before, "evalsha") == 2
+    assert calls(after, "script|exists") == calls(before, "script|exists")  # no SCRIPT EXISTS before each batch
