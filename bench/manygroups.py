@@ -58,7 +58,7 @@ from .common import (
 
 DB = "gc_bench_many"
 REDIS_DB = 13  # the suite owns 10 and 11
-PUBSUB = "channels_redis.pubsub.RedisPubSubChannelLayer"
+PUBSUB = "groupchat.core.layer.FanoutPubSubChannelLayer"  # groupchat's default layer
 PAD = "压测 lorem ipsum dolor sit amet, consectetur adipiscing"
 TARGETS = {"delivery_p99_ms": 150, "big_hello_ms": 200, "idle_rss_mib": 1536}
 

@@ -42,6 +42,7 @@ from .common import (
 )
 
 PUBSUB = "channels_redis.pubsub.RedisPubSubChannelLayer"
+FANOUT = "groupchat.core.layer.FanoutPubSubChannelLayer"  # groupchat's default: pub/sub + direct socket writes
 
 
 def _flush(db: int) -> None:
@@ -51,9 +52,11 @@ def _flush(db: int) -> None:
 CORE = "channels_redis.core.RedisChannelLayer"
 
 
-def _layer_env(layer: str) -> dict[str, str]:
-    """Always explicit: the project's default layer changed (core until 1b233e7, pub/sub since)."""
-    return {"CHANNEL_LAYER_BACKEND": PUBSUB if layer == "pubsub" else CORE}
+def _layer_env(layer: str, *, app: str = "groupchat") -> dict[str, str]:
+    """Always explicit: the project's default layer changed (core until 1b233e7, pub/sub since, pub/sub with direct
+    socket writes since the fan-out change). The baseline uses channels_redis' own classes."""
+    pubsub = FANOUT if app == "groupchat" and VARIANT["value"] != "plain-pubsub" else PUBSUB
+    return {"CHANNEL_LAYER_BACKEND": pubsub if layer == "pubsub" else CORE}
 
 
 VARIANT: dict[str, str] = {"value": ""}
@@ -70,7 +73,7 @@ def start_target(target: str, layer: str, *, port: int | None = None, flush: boo
         return server.start("groupchat", app, env, port=port, cwd=app_dir())
     if flush:
         _flush(BASE_REDIS_DB)
-    return server.start("baseline", "bench.baseline.asgi:application", data.base_env(_layer_env(layer)), port=port)
+    return server.start("baseline", "bench.baseline.asgi:application", data.base_env(_layer_env(layer, app="baseline")), port=port)
 
 
 def adapter_for(target: str, srv: server.Server):

@@ -10,6 +10,8 @@ changed). Each one tests a suggestion in docs/performance.md; select with ``--va
 - ``switch-interval``: ``sys.setswitchinterval(0.0005)`` (default 5 ms). Tests the GIL convoy: the DB thread gives up
   the GIL on every query round trip and, while the event loop thread is busy, waits up to the switch interval to get
   it back, a dozen times per message.
+- ``plain-pubsub``: channels_redis' own pub/sub layer instead of groupchat's subclass, so every message frame is queued
+  for, decoded by and dispatched in each receiving consumer's task (the fan-out before direct socket writes).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
 VARIANTS = {v.strip() for v in os.environ.get("BENCH_VARIANTS", "").split(",") if v.strip()}
-KNOWN = {"no-dispatch-close", "db-threads", "no-health-check", "switch-interval"}
+KNOWN = {"no-dispatch-close", "db-threads", "no-health-check", "switch-interval", "plain-pubsub"}
 if VARIANTS - KNOWN:
     raise SystemExit(f"unknown bench variants {sorted(VARIANTS - KNOWN)}; known: {sorted(KNOWN)}")
 

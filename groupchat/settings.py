@@ -185,13 +185,14 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # Pub/sub by default: one Redis message per group reaches each server process, which fans it out to its own
     # sockets in memory. The core layer writes one copy per member channel and pops them back one round trip at a
-    # time, which cannot keep up with 2,000-member groups on one process (docs/performance.md, fan-out).
-    _LAYER = env("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer")
+    # time, which cannot keep up with 2,000-member groups on one process (docs/performance.md, fan-out). Our subclass
+    # hands message frames to each local socket in the layer's receive loop (groupchat/core/layer.py).
+    _LAYER = env("CHANNEL_LAYER_BACKEND", "groupchat.core.layer.FanoutPubSubChannelLayer")
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": _LAYER,
             "CONFIG": {"hosts": _channel_hosts()}
-            if _LAYER.endswith("RedisPubSubChannelLayer")
+            if _LAYER.endswith("PubSubChannelLayer")
             else {"hosts": _channel_hosts(), "capacity": 1500, "expiry": 30},
         }
     }
@@ -297,6 +298,8 @@ GROUPCHAT = {
     "MESSAGE_MAX_CHARS": int(env("GROUPCHAT_MESSAGE_MAX_CHARS", "4000")),
     "HISTORY_PAGE_SIZE": 50,
     "RESUME_BATCH": 200,
+    # Frames a socket may have waiting for a client that does not read before it is closed (4408) to resume later.
+    "SOCKET_BACKLOG_FRAMES": int(env("GROUPCHAT_SOCKET_BACKLOG_FRAMES", "1000")),
     "INVITE_TTL_DAYS": int(env("GROUPCHAT_INVITE_TTL_DAYS", "7")),
     "SEND_RATE": env("GROUPCHAT_SEND_RATE", "20/10second"),
     # The sockets' database thread keeps its connection (groupchat/core/dbthread.py); tests close it after each call,

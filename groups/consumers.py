@@ -17,8 +17,9 @@ from django.conf import settings
 
 from groupchat.core.broadcast import group_channel_group, register_server_loop, user_channel_group
 from groupchat.core.dbthread import database_thread
+from groupchat.core.eager_send import EagerSender
 from groupchat.core.errors import ApplicationError
-from groupchat.core.layer import group_add_many
+from groupchat.core.layer import direct_receiver_set, group_add_many
 from groupchat.core.origin import Origin
 
 from . import batcher, selectors, services
@@ -28,6 +29,7 @@ from .services.messages import SendRequest
 log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
+CLOSE_TOO_SLOW = 4408  # the client did not read its frames; it reconnects and resumes from the database
 
 
 def _frame_error(code: str, reason: str) -> ApplicationError:
@@ -60,6 +62,22 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.send_json({"type": "hello", "user": {"id": user.pk, "nickname": user.nickname},
                               "groups": sorted(self.codes)})
+        # From here on, message frames are written from the layer's receive loop (docs/performance.md, fan-out);
+        # any that arrived during the connect are still on this consumer's queue and follow.
+        self.eager = EagerSender(self.base_send, max_backlog=settings.GROUPCHAT["SOCKET_BACKLOG_FRAMES"],
+                                 on_overflow=self._too_slow)
+        direct_receiver_set(self.channel_layer, self.channel_name, self._receive_direct)
+
+    def _receive_direct(self, event: dict[str, Any]) -> bool:
+        """Message frames straight to the socket, in the layer's receive loop; every other event is queued."""
+        if event.get("type") != "message.batch":
+            return False
+        self.eager.write({"type": "websocket.send", "text": event["frame"]})
+        return True
+
+    def _too_slow(self) -> None:
+        direct_receiver_set(self.channel_layer, self.channel_name, None)
+        asyncio.get_running_loop().create_task(self.close(code=CLOSE_TOO_SLOW))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch first runs ``close_old_connections`` in the database thread for *every* event, so
@@ -73,6 +91,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
             return
+        if hasattr(self, "eager"):
+            direct_receiver_set(self.channel_layer, self.channel_name, None)
+            self.eager.close()
         await self.channel_layer.group_discard(user_channel_group(self.user.pk), self.channel_name)
         for group_code in self.codes:
             await self.channel_layer.group_discard(group_channel_group(group_code), self.channel_name)

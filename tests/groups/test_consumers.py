@@ -114,6 +114,20 @@ async def test_send_is_acked_with_its_seq_and_reaches_other_members(w):
         assert received == {"type": "message", "group": code, "message": message}
 
 
+async def test_message_frames_are_written_from_the_layer_while_the_socket_is_open(w):
+    """Each open socket has a direct receiver in the layer (one decode per group message, no task per frame); it
+    goes with the socket."""
+    from channels.layers import get_channel_layer
+
+    direct = get_channel_layer()._get_layer().direct
+    before = len(direct)
+    async with connected(w["o"]) as owner, connected(w["a"]) as alice:
+        assert len(direct) == before + 2
+        await alice.send_json_to({"type": "send", "group": w["group"].code, "client_id": "d1", "body": "直达"})
+        assert (await next_frame(owner, "message"))["message"]["body"] == "直达"
+    assert len(direct) == before
+
+
 async def test_retry_returns_the_same_message_marked_duplicate(w):
     code = w["group"].code
     async with connected(w["o"]) as owner, connected(w["a"]) as alice:
