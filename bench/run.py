@@ -567,7 +567,7 @@ def cmd_history_under_load(a, last_seq: int, code: str, token: str, pages: dict[
     kinds = {k: v for k, v in pages.items() if k != "oldest"}
     paths = {k: f"/api/v1/groups/{code}/messages/?limit=50" + (f"&before={v}" if v else "") for k, v in kinds.items()}
     sql = _page_sql(kinds)
-    srvs = start_targets("groupchat", "core", a.servers)
+    srvs = start_targets("groupchat", a.layer, a.servers)
     ctx = multiprocessing.get_context("fork")  # before any thread or event loop of ours exists
     go, out_q = ctx.Event(), ctx.Queue()
     child = None
@@ -614,7 +614,7 @@ def cmd_history_under_load(a, last_seq: int, code: str, token: str, pages: dict[
         for srv in srvs:
             srv.stop()
     explain = _probe("explain", str(a.page))
-    runs = [] if ingest is None else [{"target": "groupchat", "layer": "core", "variant": VARIANT["value"],
+    runs = [] if ingest is None else [{"target": "groupchat", "layer": a.layer, "variant": VARIANT["value"],
                                        "servers": len(srvs), "label": f"ingest @{a.ingest_rate:g}/s + HTTP", **ingest}]
     rows = []
     for k, v in (http_out.get("pages") or {}).items():
@@ -836,6 +836,8 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--ingest-receivers", type=int, default=20)
     s.add_argument("--servers", type=int, default=1, help="(--under-load) groupchat processes; HTTP and sockets "
                                                           "spread round-robin over them")
+    s.add_argument("--layer", choices=["core", "pubsub"], default="pubsub",
+                   help="(--under-load) channel layer (until this option, the under-load runs used core)")
     s.set_defaults(fn=cmd_history)
 
     s = sub.add_parser("scaleout", help="two groupchat processes on the Redis layer, members spread over both")
