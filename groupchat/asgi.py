@@ -1,4 +1,4 @@
-"""ASGI entry point: Django for HTTP, the chat consumer at /ws/ (origin-checked, session or token authenticated)."""
+"""ASGI entry point: Django for HTTP (history pages for token clients on a lean path), the chat consumer at /ws/ (origin-checked, session or token authenticated)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,12 @@ django_asgi_app = PooledThreadsASGIHandler(threads=settings.GROUPCHAT["HTTP_THRE
 
 from groupchat.routing import websocket_urlpatterns  # noqa: E402  (needs the apps loaded above)
 from groupchat.ws_auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
+from groups.history_fast_path import history_fast_path  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # History pages for token clients skip Django's request stack; everything else is Django.
+        "http": history_fast_path(django_asgi_app, threads=django_asgi_app.threads),
         "websocket": AllowedHostsOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -16,8 +16,9 @@ from groupchat.core.origin import Origin
 
 from . import selectors, services
 from .apis_tiers import pending_review_response
+from .history import history_body, history_params
 from .models import GroupApplication, JoinRequest, Membership
-from .payloads import group_payload, member_payload, page_payload
+from .payloads import group_payload, member_payload
 
 Free = inline_serializer("Object", fields={})  # responses documented by example in docs/protocol.md
 
@@ -190,16 +191,8 @@ class MessageListApi(APIView):
     )
     def get(self, request, code: str):
         group = selectors.group_of_member(user=request.user, code=code)
-        try:
-            before = int(request.query_params["before"]) if "before" in request.query_params else None
-            after = int(request.query_params["after"]) if "after" in request.query_params else None
-            limit = int(request.query_params.get("limit", 50))
-        except ValueError as exc:
-            raise ApplicationError("bad_request") from exc
-        rows = selectors.message_page(group=group, before=before, after=after, limit=limit)
-        results = page_payload(rows, group_code=group.code)
-        has_more = bool(results) and (results[0]["seq"] > 1 if after is None else results[-1]["seq"] < group.last_seq)
-        return Response({"results": results, "last_seq": group.last_seq, "has_more": has_more})
+        before, after, limit = history_params(request.query_params)
+        return Response(history_body(group=group, before=before, after=after, limit=limit))
 
     @extend_schema(summary="Send a message (idempotent on client_id)", request=Input, responses=Free)
     def post(self, request, code: str):

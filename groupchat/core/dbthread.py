@@ -28,7 +28,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 
-def _call(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+def call_on_kept_connection(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """``fn(*args, **kwargs)`` on this thread's kept connection: a lost connection is replaced and the call made once
+    more (idempotent work only); in tests the connection is closed afterwards."""
     raw = None
     try:
         try:
@@ -57,7 +59,7 @@ def database_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 
     @functools.wraps(fn)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await sync_to_async(_call, thread_sensitive=True)(fn, *args, **kwargs)
+        return await sync_to_async(call_on_kept_connection, thread_sensitive=True)(fn, *args, **kwargs)
 
     return run
 
@@ -70,6 +72,6 @@ def database_writer_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
 
     @functools.wraps(fn)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await sync_to_async(_call, thread_sensitive=False, executor=_writer)(fn, *args, **kwargs)
+        return await sync_to_async(call_on_kept_connection, thread_sensitive=False, executor=_writer)(fn, *args, **kwargs)
 
     return run

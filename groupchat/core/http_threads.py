@@ -10,12 +10,18 @@ first, each keeping its connection, as a threaded WSGI server does. asgiref supp
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
+
+from .dbthread import call_on_kept_connection
+
+R = TypeVar("R")
 
 
 class ThreadSet:
@@ -24,15 +30,24 @@ class ThreadSet:
         self.busy = [0] * size
 
     @contextlib.asynccontextmanager
-    async def context(self) -> AsyncIterator[None]:
-        """Run the block's thread-sensitive calls on the least busy thread (they queue there if all are busy)."""
+    async def _least_busy(self) -> AsyncIterator[ThreadPoolExecutor]:
         i = min(range(len(self.busy)), key=self.busy.__getitem__)
         self.busy[i] += 1
         try:
-            async with ThreadSensitiveContext(executor=self.executors[i]):
-                yield
+            yield self.executors[i]
         finally:
             self.busy[i] -= 1
+
+    @contextlib.asynccontextmanager
+    async def context(self) -> AsyncIterator[None]:
+        """Run the block's thread-sensitive calls on the least busy thread (they queue there if all are busy)."""
+        async with self._least_busy() as executor, ThreadSensitiveContext(executor=executor):
+            yield
+
+    async def run(self, fn: Callable[..., R], *args) -> R:
+        """``fn(*args)`` on the least busy thread, on its kept connection, without Django's request machinery."""
+        async with self._least_busy() as executor:
+            return await asyncio.get_running_loop().run_in_executor(executor, call_on_kept_connection, fn, *args)
 
 
 class PooledThreadsASGIHandler(ASGIHandler):

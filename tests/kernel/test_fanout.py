@@ -8,7 +8,12 @@ import pytest
 from django.conf import settings
 
 from groupchat.core.eager_send import EagerSender
-from groupchat.core.layer import FanoutPubSubChannelLayer, direct_receiver_set, group_add_many, group_send_many
+from groupchat.core.layer import (
+    FanoutPubSubChannelLayer,
+    direct_receiver_set,
+    group_add_many,
+    group_send_many,
+)
 
 pytestmark = pytest.mark.asyncio
 
