@@ -302,18 +302,20 @@ def _write(accepted: dict, *, groups_by_id: dict[int, Group], outcomes: list) ->
              "data": {"message_id": message.id, "seq": message.seq, "type": message.kind, "chars": len(message.body)}}
             for _, message, request, _ in placed
         ])
-        by_group: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for i, message, request, membership in placed:
-            payload = message_payload(message, group_code=groups_by_id[message.group_id].code, role=membership.role,
-                                      sender_nickname=request.sender.nickname)
-            by_group[message.group_id].append(payload)
-            outcomes[i] = SendResult(message, payload, created=True)
-        for group_id, payloads in by_group.items():
-            code = groups_by_id[group_id].code
-            # Encoded once here, not once per receiving socket (that was a fifth of the server's time in fan-out),
-            # and as one frame per batch: the per-frame socket write was over half the server's time under load.
-            frame = orjson.dumps(messages_frame(code, payloads)).decode()
-            broadcast_on_commit([group_channel_group(code)], {"type": "message.batch", "group": code, "frame": frame})
+    # Committed. Payloads and frames are built only now: until the commit the batch holds its groups' row locks, and
+    # every other process writing to the same group waits for them (docs/performance.md, scale-out).
+    by_group: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for i, message, request, membership in placed:
+        payload = message_payload(message, group_code=groups_by_id[message.group_id].code, role=membership.role,
+                                  sender_nickname=request.sender.nickname)
+        by_group[message.group_id].append(payload)
+        outcomes[i] = SendResult(message, payload, created=True)
+    for group_id, payloads in by_group.items():
+        code = groups_by_id[group_id].code
+        # Encoded once here, not once per receiving socket (that was a fifth of the server's time in fan-out), and
+        # as one frame per batch: the per-frame socket write was over half the server's time under load.
+        frame = orjson.dumps(messages_frame(code, payloads)).decode()
+        broadcast_on_commit([group_channel_group(code)], {"type": "message.batch", "group": code, "frame": frame})
 
 
 @transaction.atomic
