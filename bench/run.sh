@@ -10,7 +10,9 @@ if [ "${1:-}" = "all" ]; then
   $PY -m bench.run "$@" queries
   $PY -m bench.run "$@" ingest --duration 20 --repeat 2 --targets groupchat,baseline       # scenario 1
   $PY -m bench.run "$@" fanout --members 200,2000 --duration 20                          # scenario 2
-  $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 2,4,6,8,10,15,20 --targets groupchat,baseline
+  $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 2,4,8,12,16 --targets groupchat
+  $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 2 --targets baseline
+  $PY -m bench.run --variant plain-pubsub "$@" fanout-ceiling --members 2000 --rates 2,4 --targets groupchat
   $PY -m bench.manygroups "$@"                                                            # scenario 3
   $PY -m bench.run "$@" history --under-load --history 1000000 --spread 9000000 --servers 2  # scenario 4
   $PY -m bench.run "$@" history --under-load --history 1000000 --spread 9000000 --servers 2 --ingest-rate 0
