@@ -27,38 +27,60 @@ from groupchat.core.origin import Origin
 from groupchat.core.sql import insert_rows
 
 from ..codes import is_well_formed
-from ..models import AuditAction, Group, GroupStatus, Membership, Message, Role
+from ..models import AuditAction, Group, GroupStatus, Membership, Message, MessageKind, Role
 from ..payloads import message_payload, messages_frame
 from ._common import group_event, require_manager
 
 # Hands out the next k seqs of a group under its row lock; a rollback gives them back, so seq stays contiguous.
 _ALLOCATE_SEQS = (f"UPDATE {Group._meta.db_table} SET last_seq = last_seq + %s, last_message_at = %s "
                   "WHERE id = %s RETURNING last_seq")
-# The same for many groups in one round trip (PostgreSQL): the rows are locked in id order first, as the loop below
-# does, so two batches touching the same groups can never deadlock.
-_ALLOCATE_SEQS_MANY = """
-WITH locked AS MATERIALIZED (SELECT id FROM {table} WHERE id IN ({ids}) ORDER BY id FOR UPDATE)
-UPDATE {table} AS g SET last_seq = g.last_seq + v.n, last_message_at = %s
-FROM (VALUES {values}) AS v(id, n) WHERE g.id = v.id AND g.id IN (SELECT id FROM locked)
-RETURNING g.id, g.last_seq
+# On PostgreSQL one statement takes every group's seqs and inserts the batch's messages with them: the group rows are
+# locked in id order first (as the loop in _store_messages does elsewhere), so two batches touching the same groups
+# can never deadlock, and the locks that other writers of a group wait for are held for one round trip and the commit,
+# not three. ``r.k`` is a message's place among its group's messages in the batch.
+_STORE_MESSAGES = """
+WITH locked AS MATERIALIZED (SELECT id FROM {group} WHERE id IN ({ids}) ORDER BY id FOR UPDATE),
+seqs AS (
+  UPDATE {group} AS g SET last_seq = g.last_seq + v.n, last_message_at = %s
+  FROM (VALUES {counts}) AS v(id, n) WHERE g.id = v.id AND g.id IN (SELECT id FROM locked)
+  RETURNING g.id, g.last_seq - v.n AS before
+)
+INSERT INTO {message} (group_id, seq, sender_id, client_id, kind, body, created_at, removed_reason)
+SELECT r.group_id, s.before + r.k, r.sender_id, r.client_id, r.kind, r.body, %s, ''
+FROM (VALUES {rows}) AS r(group_id, k, sender_id, client_id, kind, body) JOIN seqs s ON s.id = r.group_id
+ORDER BY r.group_id, r.k
+RETURNING id, group_id, seq
 """
+_MESSAGE_COLUMNS = ("group_id", "seq", "sender_id", "client_id", "kind", "body", "created_at", "removed_reason")
 
 
-def _allocate_seqs(counts: dict[int, int], now) -> dict[int, int]:
-    """{group id: its new last_seq} after taking ``counts[group]`` seqs from each group."""
+def _store_messages(rows: list[tuple[int, int, int, str, str, str]], counts: dict[int, int], now) -> list[tuple[int, int]]:
+    """Take ``counts[group]`` seqs from each group and insert ``rows`` (group id, k, sender id, client_id, kind, body;
+    k = 1..n within each group, rows in (group id, k) order); ``(id, seq)`` of each row, in the same order."""
     ids = sorted(counts)
+    before: dict[int, int] = {}
     with connection.cursor() as cursor:
-        if len(ids) > 1 and connection.vendor == "postgresql":
-            # Many groups in one batch is the common case on a busy server (each talking a little).
-            cursor.execute(_ALLOCATE_SEQS_MANY.format(table=Group._meta.db_table, ids=", ".join(["%s"] * len(ids)),
-                                                      values=", ".join(["(%s::bigint, %s::bigint)"] * len(ids))),
-                           [*ids, now, *[x for i in ids for x in (i, counts[i])]])
-            return dict(cursor.fetchall())
-        last = {}
+        if connection.vendor == "postgresql":
+            sql = _STORE_MESSAGES.format(
+                group=Group._meta.db_table, message=Message._meta.db_table, ids=", ".join(["%s"] * len(ids)),
+                counts=", ".join(["(%s::bigint, %s::bigint)"] * len(ids)),
+                rows=", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s, %s, %s)"] * len(rows)))
+            # Placeholders in the order they appear: the locked ids, last_message_at, the counts, created_at, the rows.
+            cursor.execute(sql, [*ids, now, *[x for i in ids for x in (i, counts[i])], now,
+                                 *[x for row in rows for x in row]])
+            stored = {(group_id, seq): pk for pk, group_id, seq in cursor.fetchall()}
+            for group_id, seq in stored:
+                before[group_id] = min(before.get(group_id, seq), seq - 1)
+            return [(stored[(g, before[g] + k)], before[g] + k) for g, k, *_ in rows]
         for group_id in ids:  # in id order: see above
             cursor.execute(_ALLOCATE_SEQS, [counts[group_id], now, group_id])
-            (last[group_id],) = cursor.fetchone()
-        return last
+            before[group_id] = cursor.fetchone()[0] - counts[group_id]
+    seqs = [before[g] + k for g, k, *_ in rows]
+    pks = insert_rows(Message, _MESSAGE_COLUMNS, [
+        (g, seq, sender_id, client_id, kind, body, now, "")
+        for (g, _, sender_id, client_id, kind, body), seq in zip(rows, seqs, strict=True)
+    ], returning="id")
+    return list(zip(pks, seqs, strict=True))
 
 
 @dataclass(frozen=True)
@@ -177,12 +199,17 @@ def message_batch_check(*, requests: Sequence[SendRequest]) -> SendPlan:
     if not valid:
         return plan
 
-    groups = plan.groups = {g.code: g for g in Group.objects.filter(code__in={r.group_code for _, r, _, _ in valid})}
-    sender_ids = {r.sender.pk for _, r, _, _ in valid}
+    # The senders' memberships with their groups in one query; the groups of a code nobody in the batch is a member
+    # of (not_member, or no such group) need a second one, which a batch of members never pays.
+    codes = {r.group_code for _, r, _, _ in valid}
     memberships = plan.memberships = {
         (m.group_id, m.user_id): m
-        for m in Membership.objects.filter(group_id__in=[g.pk for g in groups.values()], user_id__in=sender_ids)
+        for m in Membership.objects.select_related("group").filter(group__code__in=codes,
+                                                                   user_id__in={r.sender.pk for _, r, _, _ in valid})
     }
+    groups = plan.groups = {m.group.code: m.group for m in memberships.values()}
+    if codes - groups.keys():
+        groups.update((g.code, g) for g in Group.objects.filter(code__in=codes - groups.keys()))
     stored = _stored_messages({(r.sender.pk, c) for _, r, _, c in valid})
     first_in_batch: dict[tuple[int, str], int] = {}
     fresh: list[tuple[int, SendRequest, str, str, Group]] = []
@@ -275,27 +302,19 @@ def _retry_result(message: Message, group: Group, sender: User, memberships: dic
     return SendResult(message, payload, created=False)
 
 
-_MESSAGE_COLUMNS = ("group_id", "seq", "sender_id", "client_id", "kind", "body", "created_at", "removed_reason")
-
-
 def _write(accepted: dict, *, groups_by_id: dict[int, Group], outcomes: list) -> None:
     now = timezone.now()
     placed: list[tuple[int, Message, SendRequest, Membership]] = []
+    order = [(group_id, k, item) for group_id in sorted(accepted) for k, item in enumerate(accepted[group_id], 1)]
     with transaction.atomic():
-        last_seqs = _allocate_seqs({group_id: len(items) for group_id, items in accepted.items()}, now)
-        for group_id in sorted(accepted):
-            items = accepted[group_id]
-            last = last_seqs[group_id]
-            for seq, (i, request, body, client_id, membership) in enumerate(items, start=last - len(items) + 1):
-                message = Message(group_id=group_id, seq=seq, sender=request.sender, client_id=client_id, body=body,
-                                  created_at=now)
-                placed.append((i, message, request, membership))
-        ids = insert_rows(Message, _MESSAGE_COLUMNS, [
-            (m.group_id, m.seq, m.sender_id, m.client_id, m.kind, m.body, now, "") for _, m, _, _ in placed
-        ], returning="id")
-        for (_, message, _, _), pk in zip(placed, ids, strict=True):
-            message.id = message.pk = pk
+        stored = _store_messages([(group_id, k, request.sender.pk, client_id, MessageKind.TEXT, body)
+                                  for group_id, k, (_, request, body, client_id, _) in order],
+                                 {group_id: len(items) for group_id, items in accepted.items()}, now)
+        for (group_id, _, (i, request, body, client_id, membership)), (pk, seq) in zip(order, stored, strict=True):
+            message = Message(id=pk, group_id=group_id, seq=seq, sender=request.sender, client_id=client_id, body=body,
+                              created_at=now)
             message._state.adding = False
+            placed.append((i, message, request, membership))
         record_many([
             {"at": now, "kind": "message.sent", "actor_id": request.sender.pk,
              "group_code": groups_by_id[message.group_id].code, "origin": request.origin,
