@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
 
@@ -12,6 +13,9 @@ from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
 
 django.setup(set_prefix=False)
+
+if settings.GROUPCHAT["SWITCH_INTERVAL_MS"] > 0:  # the server process only (settings.py says why)
+    sys.setswitchinterval(settings.GROUPCHAT["SWITCH_INTERVAL_MS"] / 1000)
 
 from groupchat.core.http_threads import PooledThreadsASGIHandler  # noqa: E402
 

@@ -56,6 +56,15 @@ def test_production_keeps_connections_on_a_fixed_set_of_http_threads():
     assert result.stdout.strip().splitlines()[-1].split() == ["60", "True", "8"]
 
 
+def test_the_server_process_hands_the_gil_over_every_half_millisecond_unless_told_otherwise():
+    code = "import sys, groupchat.asgi; print(sys.getswitchinterval())"
+    result = _manage("shell", "-c", code, env=PROD_ENV)
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout.strip().splitlines()[-1]) == 0.0005
+    result = _manage("shell", "-c", code, env={**PROD_ENV, "GROUPCHAT_SWITCH_INTERVAL_MS": "0"})
+    assert float(result.stdout.strip().splitlines()[-1]) == 0.005  # Python's default
+
+
 def test_docker_compose_file_is_valid():
     compose = shutil.which("docker-compose")
     assert compose, "docker-compose (Debian package) is installed by .ci/services.sh"
