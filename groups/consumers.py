@@ -77,7 +77,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     def _too_slow(self) -> None:
         direct_receiver_set(self.channel_layer, self.channel_name, None)
-        asyncio.get_running_loop().create_task(self.close(code=CLOSE_TOO_SLOW))
+        # Kept on the consumer: the loop holds only a weak reference to a task.
+        self.closing = asyncio.get_running_loop().create_task(self.close(code=CLOSE_TOO_SLOW))
 
     async def dispatch(self, message: dict[str, Any]) -> None:
         """Channels' own dispatch first runs ``close_old_connections`` in the database thread for *every* event, so
