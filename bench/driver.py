@@ -204,13 +204,15 @@ class LoadSpec:
     ack_timeout: float = 10.0
 
 
-async def _connect_all(clients: list[Client], spec: LoadSpec) -> dict[str, Any]:
-    sem = asyncio.Semaphore(spec.connect_concurrency)
+async def connect_all(clients: list[Any], *, concurrency: int, deadline_s: float) -> dict[str, Any]:
+    """``await c.open(timeout)`` for every client (connect -> hello), ``concurrency`` at a time, all within
+    ``deadline_s``; a client that fails gets ``closed`` set. Also used by bench.manygroups."""
+    sem = asyncio.Semaphore(concurrency)
     times: list[float] = []
     failures: Counter = Counter()
-    deadline = time.monotonic() + spec.connect_deadline
+    deadline = time.monotonic() + deadline_s
 
-    async def one(c: Client) -> None:
+    async def one(c: Any) -> None:
         async with sem:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -226,8 +228,9 @@ async def _connect_all(clients: list[Client], spec: LoadSpec) -> dict[str, Any]:
 
     t0 = time.monotonic()
     await asyncio.gather(*(one(c) for c in clients))
+    wall = time.monotonic() - t0
     return {"n": len(clients), "ok": len(times), "failed": dict(failures), "connect_ms": percentiles(times),
-            "all_connected_s": round(time.monotonic() - t0, 2)}
+            "all_connected_s": round(wall, 2), "connects_per_s": round(len(times) / max(wall, 1e-9), 1)}
 
 
 def _clients(adapters: list[Any], groups: list[str], spec: LoadSpec) -> tuple[list[Client], list[Client]]:
@@ -257,7 +260,8 @@ async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sa
     drain, measure. ``on_start()`` (optional) is called as the send window opens."""
     prefix = prefix or f"b{int(time.time() * 1000) % 10**9}"
     receivers, senders = _clients(adapters, groups, spec)
-    conn = await _connect_all(receivers + senders, spec)
+    conn = await connect_all(receivers + senders, concurrency=spec.connect_concurrency,
+                              deadline_s=spec.connect_deadline)
     await asyncio.sleep(1.0)
     try:
         result = await _phase(receivers, senders, spec, prefix, sampler, on_start)
@@ -273,7 +277,8 @@ async def run_steps(adapters: list[Any], groups: list[str], spec: LoadSpec, rate
     ``stop(result)`` is true. Returns {"connections", "steps": [result, ...]}."""
     base = f"b{int(time.time() * 1000) % 10**9}"
     receivers, senders = _clients(adapters, groups, spec)
-    conn = await _connect_all(receivers + senders, spec)
+    conn = await connect_all(receivers + senders, concurrency=spec.connect_concurrency,
+                              deadline_s=spec.connect_deadline)
     steps: list[dict] = []
     try:
         await asyncio.sleep(1.0)

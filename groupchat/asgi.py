@@ -1,4 +1,5 @@
-"""ASGI entry point: Django for HTTP (history pages for token clients on a lean path), the chat consumer at /ws/ (origin-checked, session or token authenticated)."""
+"""ASGI entry point: Django for HTTP (history pages for token clients on a lean path), the chat consumer at /ws/
+(origin-checked, session or token authenticated)."""
 
 from __future__ import annotations
 

@@ -54,14 +54,17 @@ def call_on_kept_connection(fn: Callable[P, R], *args: P.args, **kwargs: P.kwarg
             connection.close()  # tests: the test database must be droppable at the end of the run
 
 
-def database_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
-    """Like ``database_sync_to_async``, for idempotent work, on the kept connection of the database thread."""
-
+def _on_thread(fn: Callable[P, R], **where) -> Callable[P, Awaitable[R]]:
     @functools.wraps(fn)
     async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await sync_to_async(call_on_kept_connection, thread_sensitive=True)(fn, *args, **kwargs)
+        return await sync_to_async(call_on_kept_connection, **where)(fn, *args, **kwargs)
 
     return run
+
+
+def database_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """Like ``database_sync_to_async``, for idempotent work, on the kept connection of the database thread."""
+    return _on_thread(fn, thread_sensitive=True)
 
 
 _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
@@ -69,9 +72,4 @@ _writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
 
 def database_writer_thread(fn: Callable[P, R]) -> Callable[P, Awaitable[R]]:
     """``database_thread`` on the one writer thread, for idempotent writes (the send batch's transaction)."""
-
-    @functools.wraps(fn)
-    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return await sync_to_async(call_on_kept_connection, thread_sensitive=False, executor=_writer)(fn, *args, **kwargs)
-
-    return run
+    return _on_thread(fn, thread_sensitive=False, executor=_writer)

@@ -58,7 +58,6 @@ def _store_messages(rows: list[tuple[int, int, int, str, str, str]], counts: dic
     """Take ``counts[group]`` seqs from each group and insert ``rows`` (group id, k, sender id, client_id, kind, body;
     k = 1..n within each group, rows in (group id, k) order); ``(id, seq)`` of each row, in the same order."""
     ids = sorted(counts)
-    before: dict[int, int] = {}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             sql = _STORE_MESSAGES.format(
@@ -68,10 +67,9 @@ def _store_messages(rows: list[tuple[int, int, int, str, str, str]], counts: dic
             # Placeholders in the order they appear: the locked ids, last_message_at, the counts, created_at, the rows.
             cursor.execute(sql, [*ids, now, *[x for i in ids for x in (i, counts[i])], now,
                                  *[x for row in rows for x in row]])
-            stored = {(group_id, seq): pk for pk, group_id, seq in cursor.fetchall()}
-            for group_id, seq in stored:
-                before[group_id] = min(before.get(group_id, seq), seq - 1)
-            return [(stored[(g, before[g] + k)], before[g] + k) for g, k, *_ in rows]
+            # Within a group, seq follows k: sorted by (group id, seq), the new rows line up with ``rows``.
+            return [(pk, seq) for pk, _, seq in sorted(cursor.fetchall(), key=lambda row: (row[1], row[2]))]
+        before: dict[int, int] = {}
         for group_id in ids:  # in id order: see above
             cursor.execute(_ALLOCATE_SEQS, [counts[group_id], now, group_id])
             before[group_id] = cursor.fetchone()[0] - counts[group_id]
@@ -160,8 +158,8 @@ def message_send(*, sender: User, group_code: str, body: Any, client_id: Any, or
 def message_send_many(*, requests: Sequence[SendRequest]) -> list[Outcome]:
     """Check and store many messages (from many senders, into many groups) in one transaction.
 
-    One commit (one fsync), one seq UPDATE and two multi-row INSERTs serve the whole batch, instead of one of each
-    per message. Each request gets its own outcome: a SendResult, or the ApplicationError refusing it; a refusal
+    One commit (one fsync), one statement for the seqs and the messages and one multi-row network-log INSERT serve
+    the whole batch, instead of one of each per message. Each request gets its own outcome: a SendResult, or the ApplicationError refusing it; a refusal
     never affects the other requests. Checks run in the same order as for a single message. Side effects as
     ``message_send``; one ``message.batch`` broadcast per group after commit. The socket batcher runs the two halves,
     ``message_batch_check`` and ``message_batch_store``, on two threads so one batch is checked while the one before
@@ -174,7 +172,6 @@ def message_send_many(*, requests: Sequence[SendRequest]) -> list[Outcome]:
 class SendPlan:
     """A checked batch, ready to store: what ``message_batch_check`` decided for each request."""
 
-    requests: Sequence[SendRequest]
     outcomes: list[Outcome | None]  # refusals and retries are decided; the accepted ones are filled in on store
     accepted: dict[int, list[tuple[int, SendRequest, str, str, Membership]]]  # by group id, in arrival order
     repeats: list[tuple[int, int]]  # (index, index of the same frame earlier in this batch)
@@ -195,7 +192,7 @@ def message_batch_check(*, requests: Sequence[SendRequest]) -> SendPlan:
             outcomes[i] = exc
             continue
         valid.append((i, request, body, client_id))
-    plan = SendPlan(requests, outcomes, {}, [], {}, {})
+    plan = SendPlan(outcomes, {}, [], {}, {})
     if not valid:
         return plan
 
@@ -264,7 +261,7 @@ def message_batch_store(*, plan: SendPlan) -> list[Outcome]:
             items = [item for group_items in plan.accepted.values() for item in group_items]
             if len(items) == 1:
                 i, request, _, client_id, _ = items[0]
-                message = Message.objects.filter(sender=request.sender, client_id=client_id).first()
+                message = _stored_messages({(request.sender.pk, client_id)}).get((request.sender.pk, client_id))
                 if message is None:
                     raise
                 outcomes[i] = _retry_result(message, plan.groups[request.group_code], request.sender,
