@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,7 @@ from groupchat.core.broadcast import broadcast_on_commit, group_channel_group
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record, record_many
 from groupchat.core.hooks import run_hooks
+from groupchat.core.models import LogEntry
 from groupchat.core.origin import Origin
 from groupchat.core.sql import insert_rows
 
@@ -34,50 +36,86 @@ from ._common import group_event, require_manager
 # Hands out the next k seqs of a group under its row lock; a rollback gives them back, so seq stays contiguous.
 _ALLOCATE_SEQS = (f"UPDATE {Group._meta.db_table} SET last_seq = last_seq + %s, last_message_at = %s "
                   "WHERE id = %s RETURNING last_seq")
-# On PostgreSQL one statement takes every group's seqs and inserts the batch's messages with them: the group rows are
-# locked in id order first (as the loop in _store_messages does elsewhere), so two batches touching the same groups
-# can never deadlock, and the locks that other writers of a group wait for are held for one round trip and the commit,
-# not three. ``r.k`` is a message's place among its group's messages in the batch.
-_STORE_MESSAGES = """
+# On PostgreSQL one statement stores a whole batch: it takes every group's seqs, inserts the messages with them and
+# their network-log rows. Run outside a transaction it is its own transaction and commits with its one round trip, so
+# the group rows' locks (which every other process writing to the group waits for) are held only while the database
+# works, never while this thread waits for the GIL between statements (that wait, not the database, had made two
+# processes slower than one in a hot group: docs/performance.md, scale-out). The rows are locked in id order first
+# (as the loop in _store_batch does elsewhere), so two batches touching the same groups can never deadlock.
+# ``r.k`` is a message's place among its group's messages in the batch.
+_STORE_BATCH = """
 WITH locked AS MATERIALIZED (SELECT id FROM {group} WHERE id IN ({ids}) ORDER BY id FOR UPDATE),
 seqs AS (
   UPDATE {group} AS g SET last_seq = g.last_seq + v.n, last_message_at = %s
   FROM (VALUES {counts}) AS v(id, n) WHERE g.id = v.id AND g.id IN (SELECT id FROM locked)
-  RETURNING g.id, g.last_seq - v.n AS before
+  RETURNING g.id, g.code, g.last_seq - v.n AS before
+),
+r AS (SELECT * FROM (VALUES {rows}) AS r(group_id, k, sender_id, client_id, kind, body, ip, port, user_agent)),
+ins AS (
+  INSERT INTO {message} (group_id, seq, sender_id, client_id, kind, body, created_at, removed_reason)
+  SELECT r.group_id, s.before + r.k, r.sender_id, r.client_id, r.kind, r.body, %s, ''
+  FROM r JOIN seqs s ON s.id = r.group_id
+  ORDER BY r.group_id, r.k
+  RETURNING id, group_id, seq, sender_id, client_id
+),
+log AS (
+  INSERT INTO {log} (created_at, kind, actor_id, group_code, target_id, ip, port, user_agent, data)
+  SELECT %s, 'message.sent', ins.sender_id, s.code, NULL, r.ip, r.port, r.user_agent,
+         jsonb_build_object('message_id', ins.id, 'seq', ins.seq, 'type', r.kind, 'chars', char_length(r.body))
+  FROM ins JOIN seqs s ON s.id = ins.group_id JOIN r ON r.sender_id = ins.sender_id AND r.client_id = ins.client_id
+  ORDER BY ins.group_id, ins.seq
 )
-INSERT INTO {message} (group_id, seq, sender_id, client_id, kind, body, created_at, removed_reason)
-SELECT r.group_id, s.before + r.k, r.sender_id, r.client_id, r.kind, r.body, %s, ''
-FROM (VALUES {rows}) AS r(group_id, k, sender_id, client_id, kind, body) JOIN seqs s ON s.id = r.group_id
-ORDER BY r.group_id, r.k
-RETURNING id, group_id, seq
+SELECT id, group_id, seq FROM ins
 """
 _MESSAGE_COLUMNS = ("group_id", "seq", "sender_id", "client_id", "kind", "body", "created_at", "removed_reason")
+_ROW = "(%s::bigint, %s::bigint, %s::bigint, %s, %s, %s, %s::inet, %s::integer, %s)"
+
+# (group id, k, sender, client_id, kind, body, origin); k = 1..n within each group, rows in (group id, k) order.
+StoreRow = tuple[int, int, User, str, str, str, Origin]
 
 
-def _store_messages(rows: list[tuple[int, int, int, str, str, str]], counts: dict[int, int], now) -> list[tuple[int, int]]:
-    """Take ``counts[group]`` seqs from each group and insert ``rows`` (group id, k, sender id, client_id, kind, body;
-    k = 1..n within each group, rows in (group id, k) order); ``(id, seq)`` of each row, in the same order."""
+def _store_batch(rows: list[StoreRow], counts: dict[int, int], codes: dict[int, str], now) -> list[tuple[int, int]]:
+    """Take ``counts[group]`` seqs from each group, insert ``rows`` and a network-log ``message.sent`` row for each,
+    all or nothing; ``(id, seq)`` of each new message, in ``rows`` order. Commits by itself when called outside a
+    transaction (PostgreSQL: one statement, one round trip)."""
     ids = sorted(counts)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            sql = _STORE_MESSAGES.format(
-                group=Group._meta.db_table, message=Message._meta.db_table, ids=", ".join(["%s"] * len(ids)),
-                counts=", ".join(["(%s::bigint, %s::bigint)"] * len(ids)),
-                rows=", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s, %s, %s)"] * len(rows)))
-            # Placeholders in the order they appear: the locked ids, last_message_at, the counts, created_at, the rows.
-            cursor.execute(sql, [*ids, now, *[x for i in ids for x in (i, counts[i])], now,
-                                 *[x for row in rows for x in row]])
-            # Within a group, seq follows k: sorted by (group id, seq), the new rows line up with ``rows``.
-            return [(pk, seq) for pk, _, seq in sorted(cursor.fetchall(), key=lambda row: (row[1], row[2]))]
+    if connection.vendor != "postgresql":
+        return _store_batch_statements(rows, counts, codes, now)
+    sql = _STORE_BATCH.format(
+        group=Group._meta.db_table, message=Message._meta.db_table, log=LogEntry._meta.db_table,
+        ids=", ".join(["%s"] * len(ids)), counts=", ".join(["(%s::bigint, %s::bigint)"] * len(ids)),
+        rows=", ".join([_ROW] * len(rows)))
+    # Placeholders in the order they appear: the locked ids, last_message_at, the counts, the rows, the two created_at.
+    params = [*ids, now, *[x for i in ids for x in (i, counts[i])],
+              *[x for g, k, sender, client_id, kind, body, origin in rows
+                for x in (g, k, sender.pk, client_id, kind, body, origin.ip, origin.port, origin.user_agent)],
+              now, now]
+    # Inside a caller's transaction (an HTTP send under an outer atomic), a savepoint keeps a refused batch (a raced
+    # retry: IntegrityError) from aborting the caller's transaction; outside one, the statement is its own.
+    with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # Within a group, seq follows k: sorted by (group id, seq), the new rows line up with ``rows``.
+        return [(pk, seq) for pk, _, seq in sorted(cursor.fetchall(), key=lambda row: (row[1], row[2]))]
+
+
+def _store_batch_statements(rows: list[StoreRow], counts: dict[int, int], codes: dict[int, str],
+                            now) -> list[tuple[int, int]]:
+    """``_store_batch`` for SQLite (the embedded mode): the same writes as several statements in one transaction."""
+    with transaction.atomic(), connection.cursor() as cursor:
         before: dict[int, int] = {}
-        for group_id in ids:  # in id order: see above
+        for group_id in sorted(counts):  # in id order: see _STORE_BATCH
             cursor.execute(_ALLOCATE_SEQS, [counts[group_id], now, group_id])
             before[group_id] = cursor.fetchone()[0] - counts[group_id]
-    seqs = [before[g] + k for g, k, *_ in rows]
-    pks = insert_rows(Message, _MESSAGE_COLUMNS, [
-        (g, seq, sender_id, client_id, kind, body, now, "")
-        for (g, _, sender_id, client_id, kind, body), seq in zip(rows, seqs, strict=True)
-    ], returning="id")
+        seqs = [before[g] + k for g, k, *_ in rows]
+        pks = insert_rows(Message, _MESSAGE_COLUMNS, [
+            (g, seq, sender.pk, client_id, kind, body, now, "")
+            for (g, _, sender, client_id, kind, body, _), seq in zip(rows, seqs, strict=True)
+        ], returning="id")
+        record_many([
+            {"at": now, "kind": "message.sent", "actor_id": sender.pk, "group_code": codes[g], "origin": origin,
+             "data": {"message_id": pk, "seq": seq, "type": kind, "chars": len(body)}}
+            for (g, _, sender, _, kind, body, origin), pk, seq in zip(rows, pks, seqs, strict=True)
+        ])
     return list(zip(pks, seqs, strict=True))
 
 
@@ -303,23 +341,17 @@ def _write(accepted: dict, *, groups_by_id: dict[int, Group], outcomes: list) ->
     now = timezone.now()
     placed: list[tuple[int, Message, SendRequest, Membership]] = []
     order = [(group_id, k, item) for group_id in sorted(accepted) for k, item in enumerate(accepted[group_id], 1)]
-    with transaction.atomic():
-        stored = _store_messages([(group_id, k, request.sender.pk, client_id, MessageKind.TEXT, body)
-                                  for group_id, k, (_, request, body, client_id, _) in order],
-                                 {group_id: len(items) for group_id, items in accepted.items()}, now)
-        for (group_id, _, (i, request, body, client_id, membership)), (pk, seq) in zip(order, stored, strict=True):
-            message = Message(id=pk, group_id=group_id, seq=seq, sender=request.sender, client_id=client_id, body=body,
-                              created_at=now)
-            message._state.adding = False
-            placed.append((i, message, request, membership))
-        record_many([
-            {"at": now, "kind": "message.sent", "actor_id": request.sender.pk,
-             "group_code": groups_by_id[message.group_id].code, "origin": request.origin,
-             "data": {"message_id": message.id, "seq": message.seq, "type": message.kind, "chars": len(message.body)}}
-            for _, message, request, _ in placed
-        ])
-    # Committed. Payloads and frames are built only now: until the commit the batch holds its groups' row locks, and
-    # every other process writing to the same group waits for them (docs/performance.md, scale-out).
+    stored = _store_batch([(group_id, k, request.sender, client_id, MessageKind.TEXT, body, request.origin)
+                           for group_id, k, (_, request, body, client_id, _) in order],
+                          {group_id: len(items) for group_id, items in accepted.items()},
+                          {group_id: groups_by_id[group_id].code for group_id in accepted}, now)
+    for (group_id, _, (i, request, body, client_id, membership)), (pk, seq) in zip(order, stored, strict=True):
+        message = Message(id=pk, group_id=group_id, seq=seq, sender=request.sender, client_id=client_id, body=body,
+                          created_at=now)
+        message._state.adding = False
+        placed.append((i, message, request, membership))
+    # Stored (committed, unless a caller's transaction is open: then the broadcasts wait for its commit). Payloads and
+    # frames are built only now, outside the statement that holds the groups' row locks.
     by_group: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for i, message, request, membership in placed:
         payload = message_payload(message, group_code=groups_by_id[message.group_id].code, role=membership.role,

@@ -49,9 +49,9 @@ def test_a_batch_of_sends_reads_the_senders_gates_once(django_assert_max_num_que
     for user in senders:
         services.group_join(user=user, group=group, origin=ORIGIN)
     requests = [SendRequest(u, group.code, f"第{i}条", f"b-{i}", ORIGIN) for i, u in enumerate(senders)]
-    # memberships with their groups, stored client ids, gate states; then one transaction: seqs + messages in one
-    # statement, the network-log INSERT (5; the test's own transaction makes the batch's a SAVEPOINT and its RELEASE)
-    with django_assert_max_num_queries(7):
+    # memberships with their groups, stored client ids, gate states; then one statement for seqs, messages and
+    # network-log rows (4; the test's own transaction wraps that statement in a SAVEPOINT and its RELEASE)
+    with django_assert_max_num_queries(6):
         outcomes = message_send_many(requests=requests)
     assert [o.message.seq for o in outcomes] == list(range(1, 11))
 
@@ -117,3 +117,62 @@ def test_concurrent_batches_over_the_same_groups_neither_deadlock_nor_leave_gaps
     assert failures == []
     for group in groups:
         assert sorted(Message.objects.filter(group=group).values_list("seq", flat=True)) == list(range(1, 31))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.clause("G13b")
+def test_outside_a_transaction_a_batch_is_stored_by_one_statement_that_commits_by_itself():
+    """The socket path's store: seqs, messages and their network-log rows in one round trip (the group's row lock is
+    held only while PostgreSQL works), committed when it returns: another connection sees all of it at once."""
+    import threading
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from groups.services.messages import SendRequest, message_batch_check, message_batch_store
+
+    owner = UserFactory()
+    group = make_group(owner, join_mode="open")
+    senders = [UserFactory() for _ in range(3)]
+    for user in senders:
+        services.group_join(user=user, group=group, origin=ORIGIN)
+    plan = message_batch_check(requests=[SendRequest(u, group.code, f"第{i}条", f"one-{i}", ORIGIN)
+                                         for i, u in enumerate(senders)])
+    with CaptureQueriesContext(connection) as queries:
+        outcomes = message_batch_store(plan=plan)
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["WITH"]
+    assert [o.message.seq for o in outcomes] == [1, 2, 3]
+    seen: dict[str, object] = {}
+
+    def other_connection() -> None:
+        try:
+            seen["messages"] = list(Message.objects.filter(group=group).order_by("seq").values_list("seq", "body"))
+            seen["log"] = sorted(
+                (e.actor_id, e.data["message_id"], e.data["seq"], e.data["chars"], e.ip, e.port, e.user_agent)
+                for e in LogEntry.objects.filter(kind="message.sent", group_code=group.code))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_connection)
+    thread.start()
+    thread.join(30)
+    assert seen["messages"] == [(1, "第0条"), (2, "第1条"), (3, "第2条")]
+    assert seen["log"] == sorted((u.pk, o.message.pk, o.message.seq, 3, ORIGIN.ip, ORIGIN.port, ORIGIN.user_agent)
+                                 for u, o in zip(senders, outcomes, strict=True))
+
+
+@pytest.mark.django_db
+def test_a_frame_stored_between_check_and_store_becomes_a_retry_and_the_callers_transaction_survives(group, alice,
+                                                                                                     member_of):
+    """The race the unique (sender, client_id) index catches: the batch's statement fails whole (no seq taken), the
+    frame is answered as the retry it is, and an enclosing transaction (the HTTP path's) is still usable."""
+    from groups.services.messages import SendRequest, message_batch_check, message_batch_store
+
+    member_of(group, alice)
+    plan = message_batch_check(requests=[SendRequest(alice, group.code, "先到", "raced", ORIGIN)])
+    first = services.message_send(sender=alice, group_code=group.code, body="先到", client_id="raced", origin=ORIGIN)
+    [outcome] = message_batch_store(plan=plan)
+    assert outcome.message.pk == first.message.pk and not outcome.created
+    group.refresh_from_db()
+    assert group.last_seq == 1 and Message.objects.filter(group=group).count() == 1
+    assert LogEntry.objects.filter(kind="message.sent", group_code=group.code).count() == 1
