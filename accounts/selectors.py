@@ -8,6 +8,8 @@ from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from groupchat.core.sql import execute_prepared
+
 from .conf import conf
 from .models import (
     Agreement,
@@ -136,19 +138,21 @@ def user_gate_state(user_id: int) -> GateState | None:
 
 
 # The send path runs this for every batch. Written as SQL because building the same query with the ORM (a CASE and
-# three nested EXISTS) cost more Python time than the database took to answer it (~2 ms a batch under load).
+# three nested EXISTS) cost more Python time than the database took to answer it (~2 ms a batch under load); on
+# PostgreSQL a prepared statement, because planning it cost 1.6 ms against 0.1 ms of work. ``cur``: the current
+# (latest published) version of each material agreement; one is missing when the user accepted neither it nor a later
+# version of its kind.
 _GATE_SQL = """
+WITH cur AS (SELECT kind, MAX(published_at) AS published_at FROM {agreement}
+             WHERE material AND published_at <= {now} GROUP BY kind)
 SELECT u.id, u.verification_level, u.credit_score, gp.message_rate,
   EXISTS (
-    SELECT 1 FROM {agreement} a
-    WHERE a.material AND a.published_at <= %s
-      AND NOT EXISTS (SELECT 1 FROM {agreement} n WHERE n.kind = a.kind AND n.material AND n.published_at <= %s
-                      AND n.published_at > a.published_at)
-      AND NOT EXISTS (SELECT 1 FROM {acceptance} c JOIN {agreement} ca ON ca.id = c.agreement_id
-                      WHERE c.user_id = u.id AND ca.kind = a.kind AND ca.published_at >= a.published_at)
+    SELECT 1 FROM cur
+    WHERE NOT EXISTS (SELECT 1 FROM {acceptance} c JOIN {agreement} ca ON ca.id = c.agreement_id
+                      WHERE c.user_id = u.id AND ca.kind = cur.kind AND ca.published_at >= cur.published_at)
   ) AS agreements_missing
-FROM {user} u LEFT JOIN {grade} gp ON gp.grade = (CASE {cases} ELSE %s END)
-WHERE u.id IN ({ids})
+FROM {user} u LEFT JOIN {grade} gp ON gp.grade = (CASE {cases} ELSE {lowest} END)
+WHERE u.id {ids}
 """
 
 
@@ -160,14 +164,27 @@ def user_gate_states(user_ids) -> dict[int, GateState]:
     if not user_ids:
         return {}
     grades = conf("CREDIT_GRADES")
+    params = [timezone.now(), *[v for grade, floor in grades[:-1] for v in (floor, grade)], grades[-1][0]]
+    postgres = connection.vendor == "postgresql"
+    if postgres:  # one text for any number of users, typed, so it is prepared once per connection
+        types = ["timestamptz", *["integer", "text"] * (len(grades) - 1), "text", "bigint[]"]
+        marks = iter([f"${i}" for i in range(1, len(types))])
+        ids = f"= ANY(${len(types)})"
+        params.append(user_ids)
+    else:
+        marks = iter(["%s"] * len(params))
+        ids = f"IN ({', '.join(['%s'] * len(user_ids))})"
+        params.extend(user_ids)
     sql = _GATE_SQL.format(
         agreement=Agreement._meta.db_table, acceptance=AgreementAcceptance._meta.db_table, user=User._meta.db_table,
-        grade=GradePermission._meta.db_table, cases=" ".join(["WHEN u.credit_score >= %s THEN %s"] * (len(grades) - 1)),
-        ids=", ".join(["%s"] * len(user_ids)))
-    now = timezone.now()
-    params = [now, now, *[v for grade, floor in grades[:-1] for v in (floor, grade)], grades[-1][0], *user_ids]
+        grade=GradePermission._meta.db_table, now=next(marks),
+        cases=" ".join(f"WHEN u.credit_score >= {next(marks)} THEN {next(marks)}" for _ in grades[:-1]),
+        lowest=next(marks), ids=ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        if postgres:
+            execute_prepared(cursor, sql, params, types)
+        else:
+            cursor.execute(sql, params)
         rows = cursor.fetchall()
     states = {}
     for pk, level, score, rate, missing in rows:

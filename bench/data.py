@@ -347,6 +347,10 @@ def _django_fill() -> dict[str, Any]:
         counts["memberships"] = copy_model(cur, Membership, memberships())
         _reset_identity(cur, Membership._meta.db_table)
         counts.update(_pass_gates(cur, now))
+    # Statistics for the planner, as autovacuum would gather them soon after on a live system: without them the gate
+    # statement probed agreement acceptances through the wrong index (100 ms for 100 senders instead of 1 ms).
+    with connection.cursor() as c:
+        c.execute("ANALYZE")
     return counts
 
 

@@ -262,7 +262,9 @@ def by_servers(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def cmd_ingest(a) -> None:
     data.ensure()
-    members = data.member_ids("ingest")
+    members = data.member_ids(a.group)
+    if a.senders + a.receivers > len(members):
+        raise SystemExit(f"--senders + --receivers: the {a.group} group has {len(members)} members")
     spec = driver.LoadSpec(senders=members[: a.senders], receivers=members[a.senders: a.senders + a.receivers],
                            duration=a.duration, mode="closed")
     servers = _ints(a.servers)
@@ -271,7 +273,7 @@ def cmd_ingest(a) -> None:
     for _ in range(a.repeat):
         for n in servers:
             for t in a.targets.split(","):
-                runs.append(_load_one(t, "ingest", spec, a.layer, n))
+                runs.append(_load_one(t, a.group, spec, a.layer, n))
                 print(f"  ingest {t} x{n}: {json.dumps(summary_row(runs[-1]), ensure_ascii=False)}", flush=True)
     extra: dict[str, Any] = {"params": vars(a)}
     if len(servers) > 1 or servers != [1]:
@@ -793,6 +795,8 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--senders", type=int, default=20)
     s.add_argument("--receivers", type=int, default=20)
     s.add_argument("--repeat", type=int, default=1)
+    s.add_argument("--group", choices=["ingest", "scaleout"], default="ingest",
+                   help="the group: ingest (40 members) or scaleout (200 members, for more senders and receivers)")
     s.add_argument("--servers", default="1",
                    help="server processes per run on the Redis layer, senders and receivers spread round-robin; "
                         "a list (1,2) makes one run per count, interleaved with --repeat")

@@ -1,7 +1,9 @@
-"""A multi-row INSERT for the hot path, without the ORM's per-object work."""
+"""SQL for the hot path: a multi-row INSERT without the ORM's per-object work, and prepared statements."""
 
 from __future__ import annotations
 
+import hashlib
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,3 +40,34 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()] if returning else []
+
+
+# Per server connection (the psycopg2 connection object, so a reconnect starts afresh): the statements prepared on it.
+_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def execute_prepared(cursor, sql: str, params: Sequence[Any], types: Sequence[str]) -> None:
+    """Run ``sql`` (PostgreSQL, placeholders ``$1``..``$n`` of ``types``) as a prepared statement of this connection.
+
+    For the send path's statements, which run a hundred times a second with the same text and cost PostgreSQL more to
+    plan than to run (the accounts gate statement: 1.6 ms of planning for 0.1 ms of work). Each connection prepares a
+    statement on first use under a name derived from its text, so a changed text is a new statement. Write texts whose
+    length does not depend on the data (arrays with ``unnest`` or ``= ANY``, not IN lists). Each value is cast to its
+    type where it is passed (psycopg2 sends a list of str as ``text[]`` and of None as ``text[]`` too). A prepared statement outlives a rolled-back transaction; it does not survive a
+    connection pooler in transaction mode (not supported: the send path needs session connections)."""
+    raw = cursor.db.connection
+    known = _prepared.get(raw)
+    if known is None:
+        # Plan each statement once: left to choose, PostgreSQL kept making a custom plan for every execution of the
+        # gate statement (its generic plan's estimate looks worse, for the same plan and time), which took back most
+        # of the gain. Only these statements are server-side prepared; Django's own queries are not affected.
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+        known = _prepared[raw] = set()
+    if len(types) != len(params):
+        raise ValueError(f"{len(params)} parameters for {len(types)} types")
+    name = "gc_" + hashlib.blake2b(f"{types}{sql}".encode(), digest_size=8).hexdigest()
+    if name not in known:
+        cursor.execute(f"PREPARE {name}({', '.join(types)}) AS {sql}" if types else f"PREPARE {name} AS {sql}")
+        known.add(name)
+    cursor.execute(f"EXECUTE {name}({', '.join(f'%s::{t}' for t in types)})" if types else f"EXECUTE {name}",
+                   params or None)

@@ -26,7 +26,7 @@ from groupchat.core.events import record, record_many
 from groupchat.core.hooks import run_hooks
 from groupchat.core.models import LogEntry
 from groupchat.core.origin import Origin
-from groupchat.core.sql import insert_rows
+from groupchat.core.sql import execute_prepared, insert_rows
 
 from ..codes import is_well_formed
 from ..models import AuditAction, Group, GroupStatus, Membership, Message, MessageKind, Role
@@ -43,32 +43,38 @@ _ALLOCATE_SEQS = (f"UPDATE {Group._meta.db_table} SET last_seq = last_seq + %s, 
 # processes slower than one in a hot group: docs/performance.md, scale-out). The rows are locked in id order first
 # (as the loop in _store_batch does elsewhere), so two batches touching the same groups can never deadlock.
 # ``r.k`` is a message's place among its group's messages in the batch.
-_STORE_BATCH = """
-WITH locked AS MATERIALIZED (SELECT id FROM {group} WHERE id IN ({ids}) ORDER BY id FOR UPDATE),
+_GROUP, _MESSAGE, _LOG = Group._meta.db_table, Message._meta.db_table, LogEntry._meta.db_table
+_STORE_BATCH = f"""
+WITH r AS (
+  SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    AS r(group_id, k, sender_id, client_id, kind, body, ip, port, user_agent)
+),
+v AS (SELECT group_id AS id, count(*) AS n FROM r GROUP BY group_id),
+locked AS MATERIALIZED (SELECT id FROM {_GROUP} WHERE id = ANY($10) ORDER BY id FOR UPDATE),
 seqs AS (
-  UPDATE {group} AS g SET last_seq = g.last_seq + v.n, last_message_at = %s
-  FROM (VALUES {counts}) AS v(id, n) WHERE g.id = v.id AND g.id IN (SELECT id FROM locked)
+  UPDATE {_GROUP} AS g SET last_seq = g.last_seq + v.n, last_message_at = $11
+  FROM v WHERE g.id = ANY($10) AND g.id = v.id AND g.id IN (SELECT id FROM locked)
   RETURNING g.id, g.code, g.last_seq - v.n AS before
 ),
-r AS (SELECT * FROM (VALUES {rows}) AS r(group_id, k, sender_id, client_id, kind, body, ip, port, user_agent)),
 ins AS (
-  INSERT INTO {message} (group_id, seq, sender_id, client_id, kind, body, created_at, removed_reason)
-  SELECT r.group_id, s.before + r.k, r.sender_id, r.client_id, r.kind, r.body, %s, ''
+  INSERT INTO {_MESSAGE} (group_id, seq, sender_id, client_id, kind, body, created_at, removed_reason)
+  SELECT r.group_id, s.before + r.k, r.sender_id, r.client_id, r.kind, r.body, $11, ''
   FROM r JOIN seqs s ON s.id = r.group_id
   ORDER BY r.group_id, r.k
   RETURNING id, group_id, seq, sender_id, client_id
 ),
 log AS (
-  INSERT INTO {log} (created_at, kind, actor_id, group_code, target_id, ip, port, user_agent, data)
-  SELECT %s, 'message.sent', ins.sender_id, s.code, NULL, r.ip, r.port, r.user_agent,
+  INSERT INTO {_LOG} (created_at, kind, actor_id, group_code, target_id, ip, port, user_agent, data)
+  SELECT $11, 'message.sent', ins.sender_id, s.code, NULL, r.ip, r.port, r.user_agent,
          jsonb_build_object('message_id', ins.id, 'seq', ins.seq, 'type', r.kind, 'chars', char_length(r.body))
   FROM ins JOIN seqs s ON s.id = ins.group_id JOIN r ON r.sender_id = ins.sender_id AND r.client_id = ins.client_id
   ORDER BY ins.group_id, ins.seq
 )
 SELECT id, group_id, seq FROM ins
 """
+_STORE_BATCH_TYPES = ("bigint[]", "bigint[]", "bigint[]", "text[]", "text[]", "text[]", "inet[]", "integer[]", "text[]",
+                      "bigint[]", "timestamptz")
 _MESSAGE_COLUMNS = ("group_id", "seq", "sender_id", "client_id", "kind", "body", "created_at", "removed_reason")
-_ROW = "(%s::bigint, %s::bigint, %s::bigint, %s, %s, %s, %s::inet, %s::integer, %s)"
 
 # (group id, k, sender, client_id, kind, body, origin); k = 1..n within each group, rows in (group id, k) order.
 StoreRow = tuple[int, int, User, str, str, str, Origin]
@@ -77,23 +83,17 @@ StoreRow = tuple[int, int, User, str, str, str, Origin]
 def _store_batch(rows: list[StoreRow], counts: dict[int, int], codes: dict[int, str], now) -> list[tuple[int, int]]:
     """Take ``counts[group]`` seqs from each group, insert ``rows`` and a network-log ``message.sent`` row for each,
     all or nothing; ``(id, seq)`` of each new message, in ``rows`` order. Commits by itself when called outside a
-    transaction (PostgreSQL: one statement, one round trip)."""
-    ids = sorted(counts)
+    transaction (PostgreSQL: one prepared statement, one round trip)."""
     if connection.vendor != "postgresql":
         return _store_batch_statements(rows, counts, codes, now)
-    sql = _STORE_BATCH.format(
-        group=Group._meta.db_table, message=Message._meta.db_table, log=LogEntry._meta.db_table,
-        ids=", ".join(["%s"] * len(ids)), counts=", ".join(["(%s::bigint, %s::bigint)"] * len(ids)),
-        rows=", ".join([_ROW] * len(rows)))
-    # Placeholders in the order they appear: the locked ids, last_message_at, the counts, the rows, the two created_at.
-    params = [*ids, now, *[x for i in ids for x in (i, counts[i])],
-              *[x for g, k, sender, client_id, kind, body, origin in rows
-                for x in (g, k, sender.pk, client_id, kind, body, origin.ip, origin.port, origin.user_agent)],
-              now, now]
+    # One array per column (the statement's text is the same for every batch, so it is planned once per connection).
+    columns = [list(column) for column in zip(*[
+        (g, k, sender.pk, client_id, kind, body, origin.ip, origin.port, origin.user_agent)
+        for g, k, sender, client_id, kind, body, origin in rows], strict=True)]
     # Inside a caller's transaction (an HTTP send under an outer atomic), a savepoint keeps a refused batch (a raced
     # retry: IntegrityError) from aborting the caller's transaction; outside one, the statement is its own.
     with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        execute_prepared(cursor, _STORE_BATCH, [*columns, sorted(counts), now], _STORE_BATCH_TYPES)
         # Within a group, seq follows k: sorted by (group id, seq), the new rows line up with ``rows``.
         return [(pk, seq) for pk, _, seq in sorted(cursor.fetchall(), key=lambda row: (row[1], row[2]))]
 
@@ -313,17 +313,29 @@ def message_batch_store(*, plan: SendPlan) -> list[Outcome]:
     return outcomes  # type: ignore[return-value]
 
 
+# The ids stored under these (sender, client_id) pairs: one probe of the unique index per pair (LATERAL keeps the
+# planner from anything else, whatever its estimate of the arrays' length).
+_STORED_IDS = f"""
+SELECT m.id FROM unnest($1, $2) AS p(sender_id, client_id)
+CROSS JOIN LATERAL (SELECT id FROM {_MESSAGE} WHERE sender_id = p.sender_id AND client_id = p.client_id) m
+"""
+
+
 def _stored_messages(pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Message]:
     """The messages already stored under these ``(sender id, client_id)`` pairs (retries; usually none).
 
     Exact pairs, so every lookup is a probe of the unique index; with two IN lists the planner may take the sender
     index and filter all of a busy sender's messages (6 ms at 20,000 of them). Written as SQL because the ORM spent
     more Python compiling a 20-way ``Q`` OR than the database took to answer it (8 % of the server under ingest);
-    the rare matches are then loaded whole.
+    prepared on PostgreSQL. The rare matches are then loaded whole.
     """
-    where = " OR ".join(["(sender_id = %s AND client_id = %s)"] * len(pairs))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id FROM {Message._meta.db_table} WHERE {where}", [x for pair in pairs for x in pair])
+        if connection.vendor == "postgresql":
+            senders, client_ids = zip(*pairs, strict=True)
+            execute_prepared(cursor, _STORED_IDS, [list(senders), list(client_ids)], ("bigint[]", "text[]"))
+        else:
+            where = " OR ".join(["(sender_id = %s AND client_id = %s)"] * len(pairs))
+            cursor.execute(f"SELECT id FROM {_MESSAGE} WHERE {where}", [x for pair in pairs for x in pair])
         ids = [row[0] for row in cursor.fetchall()]
     return {(m.sender_id, m.client_id): m for m in Message.objects.filter(pk__in=ids)} if ids else {}
 
