@@ -1,4 +1,4 @@
-"""One command per scenario:  python -m bench.run {setup,ingest,fanout,fanout-ceiling,history,scaleout,profile,queries}
+"""One command per scenario:  python -m bench.run {setup,ingest,fanout,fanout-ceiling,ingest-ceiling,history,scaleout,profile,queries}
 
 Every scenario starts its own server process(es), drives them over loopback only, stops them, prints a table and
 writes JSON to bench/results/. ``--targets groupchat,baseline`` (the default for ingest and fan-out) measures the
@@ -300,13 +300,15 @@ def cmd_fanout(a) -> None:
     finish(f"fanout-{a.layer}", runs, {"params": vars(a)})
 
 
-def _step_verdict(r: dict[str, Any], p95_limit: float) -> tuple[bool, str]:
-    """A step passes with delivery p95 <= the limit, nothing lost, every send acked and no error."""
+def _step_verdict(r: dict[str, Any], limit: float, *, pct: str = "p95", acks: bool = False) -> tuple[bool, str]:
+    """A step passes with delivery ``pct`` (and with ``acks`` the ack's too) <= ``limit`` ms, nothing lost, every send
+    acked and no error."""
     d, snd = r["delivery"], r["send"]
     why = []
-    p95 = d["latency_ms"]["p95"]
-    if p95 is None or p95 > p95_limit:
-        why.append(f"p95 {p95} ms > {p95_limit:g}" if p95 is not None else "nothing delivered")
+    for what, figures in [("", d["latency_ms"])] + ([("ack ", snd["ack_ms"])] if acks else []):
+        value = figures[pct]
+        if value is None or value > limit:
+            why.append(f"{what}{pct} {value} ms > {limit:g}" if value is not None else f"nothing {what or 'delivered'}")
     if d["missing"]:
         why.append(f"lost {d['missing']}")
     if snd["not_acked"]:
@@ -379,6 +381,70 @@ def cmd_fanout_ceiling(a) -> None:
                 else f"; first failing step {c['first_failing_step']}")
         print(f"ceiling {t}: {_f(c['ceiling_deliveries_per_s'])} deliveries/s at {_f(c['at_rate_msgs_per_s'])} msgs/s "
               f"(p95 {_f(c['p95_ms_there'])} ms){tail}")
+
+
+def cmd_ingest_ceiling(a) -> None:
+    """Scenario 5 as capacity: the ingest group's senders at increasing total rates (open loop, spread evenly), on 1
+    and on 2 processes, each count with one set of sockets, until a step fails; the highest accepted msgs/s that
+    passes (ack and delivery p99 within the limit, nothing lost) per server count."""
+    data.ensure()
+    members = data.member_ids("ingest")
+    rates = _floats(a.rates)
+    spec = driver.LoadSpec(senders=members[: a.senders], receivers=members[a.senders: a.senders + a.receivers],
+                           duration=a.duration, mode="rate", rate=rates[0] / a.senders, drain_max=20)
+    runs: list[dict[str, Any]] = []
+    step_rows: list[dict[str, Any]] = []
+    ceilings: dict[int, Any] = {}
+    for n in _ints(a.servers):
+        srvs = start_targets("groupchat", a.layer, n)
+        mine: list[dict[str, Any]] = []
+
+        def on_step(rate: float, r: dict[str, Any], n=n, mine=mine) -> None:
+            ok, why = _step_verdict(r, a.p99_limit, pct="p99", acks=True)
+            total = round(rate * a.senders, 1)
+            run = {"target": "groupchat", "layer": a.layer, "variant": VARIANT["value"], "servers": n,
+                   "rate": total, "label": f"x{n} @{total:g}/s", "ok": ok, "verdict": why, **r}
+            mine.append(run)
+            row = summary_row(run)
+            step_rows.append({
+                "servers": n, "offered msgs/s": total, "acked/s": row["acked/s"], "ack p50": row["ack p50"],
+                "ack p99": row["ack p99"], "dlv p99": row["dlv p99"], "lost": row["lost"], "srv cpu%": row["srv cpu%"],
+                "pg cpu%": row["pg cpu%"], "driver cpu%": row["driver cpu%"], "verdict": why})
+            print(f"  x{n} @{total:g} msgs/s: acked/s {row['acked/s']}, ack p99 {row['ack p99']} ms, dlv p99 "
+                  f"{row['dlv p99']} ms, lost {row['lost']}, srv cpu {row['srv cpu%']}% -> {why}", flush=True)
+
+        try:
+            time.sleep(0.5)
+            driver.run(driver.run_steps(
+                [adapter_for("groupchat", s) for s in srvs], [group_for("groupchat", "ingest")] * n, spec,
+                [r / a.senders for r in rates],
+                sampler_factory=lambda srvs=srvs: server.Sampler(server_labels("groupchat", srvs)),
+                stop=lambda r: not _step_verdict(r, a.p99_limit, pct="p99", acks=True)[0], pause=a.pause,
+                on_step=on_step))
+        finally:
+            for srv in srvs:
+                srv.stop()
+        runs.extend(mine)
+        best = max((r for r in mine if r["ok"]), key=lambda r: r["send"]["accepted_msgs_per_s"], default=None)
+        ceilings[n] = {
+            "ceiling_acked_msgs_per_s": best["send"]["accepted_msgs_per_s"] if best else None,
+            "at_offered_msgs_per_s": best["rate"] if best else None,
+            "first_failing_step": next(({"rate": r["rate"], "why": r["verdict"]} for r in mine if not r["ok"]), None),
+            "stopped_by_rates_list": all(r["ok"] for r in mine),
+        }
+    one = ceilings.get(1, {}).get("ceiling_acked_msgs_per_s")
+    for c in ceilings.values():
+        c["x_over_1_server"] = round(c["ceiling_acked_msgs_per_s"] / one, 2) if one and c["ceiling_acked_msgs_per_s"] \
+            else None
+    finish(f"ingest-ceiling-{a.layer}", runs, {"params": vars(a), "ceiling": ceilings, "steps": step_rows})
+    print(f"\nsteps ({a.senders} senders at a fixed total rate, {a.receivers} receivers, one group; a step passes with "
+          f"ack and delivery p99 <= {a.p99_limit:g} ms, nothing lost, all acked, no errors):")
+    print_table(step_rows)
+    for n, c in ceilings.items():
+        tail = (" (every step passed: raise --rates)" if c["stopped_by_rates_list"]
+                else f"; first failing step {c['first_failing_step']}")
+        print(f"ceiling x{n}: {_f(c['ceiling_acked_msgs_per_s'])} acked msgs/s at {_f(c['at_offered_msgs_per_s'])} "
+              f"offered, {_f(c['x_over_1_server'])}x one process{tail}")
 
 
 def cmd_scaleout(a) -> None:
@@ -808,6 +874,17 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--rate", type=float, default=2.0)
     s.add_argument("--connect-concurrency", type=int, default=50)
     s.set_defaults(fn=cmd_fanout)
+
+    s = sub.add_parser("ingest-ceiling", help="scenario 5 as capacity: the ingest group at increasing total rates "
+                       "on 1 and on 2 processes; the highest acked msgs/s with ack and delivery p99 within the limit")
+    common(s)
+    s.add_argument("--senders", type=int, default=20)
+    s.add_argument("--receivers", type=int, default=20)
+    s.add_argument("--servers", default="1,2", help="server counts, one set of steps each")
+    s.add_argument("--rates", default="800,1200,1600,2000,2400,2800,3200", help="total msgs/s, one step each")
+    s.add_argument("--p99-limit", type=float, default=100.0, help="ack and delivery p99 (ms) a step must stay under")
+    s.add_argument("--pause", type=float, default=2.0, help="seconds between steps")
+    s.set_defaults(fn=cmd_ingest_ceiling, duration=10.0)
 
     s = sub.add_parser("fanout-ceiling", help="one sender at increasing rates into one big group: the highest "
                                               "deliveries/s with delivery p95 <= 250 ms and nothing lost")
