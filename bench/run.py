@@ -321,8 +321,9 @@ def _step_verdict(r: dict[str, Any], limit: float, *, pct: str = "p95", acks: bo
 
 
 def cmd_fanout_ceiling(a) -> None:
-    """One sender at increasing rates into one group of --members receivers, on one server process and one set of
-    sockets (connected once; each step is measured on its own after a short pause), until a step fails."""
+    """One sender at increasing rates into one group of --members receivers, on one set of sockets (connected once;
+    each step is measured on its own after a short pause), until a step fails; per target and per --servers count
+    (receivers spread round-robin over the processes: scenario 5 for a big group)."""
     data.ensure()
     members = data.member_ids("fanout")
     rates = _floats(a.rates)
@@ -331,31 +332,32 @@ def cmd_fanout_ceiling(a) -> None:
     runs: list[dict[str, Any]] = []
     ceilings: dict[str, Any] = {}
     step_rows: list[dict[str, Any]] = []
-    for t in a.targets.split(","):
-        srvs = start_targets(t, a.layer, 1)
+    for t, n in [(t, n) for t in a.targets.split(",") for n in _ints(a.servers)]:
+        name = t if n == 1 else f"{t} x{n}"
+        srvs = start_targets(t, a.layer, n)
         mine: list[dict[str, Any]] = []
 
-        def on_step(rate: float, r: dict[str, Any], t=t, mine=mine) -> None:
+        def on_step(rate: float, r: dict[str, Any], t=t, n=n, name=name, mine=mine) -> None:
             ok, why = _step_verdict(r, a.p95_limit)
             run = {"target": t, "layer": a.layer, "variant": VARIANT["value"] if t == "groupchat" else "",
-                   "members": r["delivery"]["receivers"], "rate": rate, "label": f"@{rate:g}/s", "ok": ok,
-                   "verdict": why, **r}
+                   "servers": n, "members": r["delivery"]["receivers"], "rate": rate, "label": f"@{rate:g}/s",
+                   "ok": ok, "verdict": why, **r}
             mine.append(run)
             row = summary_row(run)
             step_rows.append({
-                "target": t, "msgs/s": rate, "receivers": run["members"],
+                "target": name, "msgs/s": rate, "receivers": run["members"],
                 "offered dlv/s": round(rate * run["members"], 1), "dlv/s": row["dlv/s"], "dlv p50": row["dlv p50"],
                 "dlv p95": row["dlv p95"], "dlv p99": row["dlv p99"], "dlv max": row["dlv max"], "lost": row["lost"],
                 "ack p99": row["ack p99"], "srv cpu%": row["srv cpu%"], "pg cpu%": row["pg cpu%"],
                 "redis cpu%": row["redis cpu%"], "verdict": why})
-            print(f"  {t} @{rate:g} msgs/s x {run['members']}: dlv/s {row['dlv/s']}, p50/p95/p99 {row['dlv p50']}/"
+            print(f"  {name} @{rate:g} msgs/s x {run['members']}: dlv/s {row['dlv/s']}, p50/p95/p99 {row['dlv p50']}/"
                   f"{row['dlv p95']}/{row['dlv p99']} ms, lost {row['lost']}, srv cpu {row['srv cpu%']}% -> {why}",
                   flush=True)
 
         try:
             time.sleep(0.5)
             out = driver.run(driver.run_steps(
-                [adapter_for(t, srvs[0])], [group_for(t, "fanout")], spec, rates,
+                [adapter_for(t, s) for s in srvs], [group_for(t, "fanout")] * n, spec, rates,
                 sampler_factory=lambda srvs=srvs, t=t: server.Sampler(server_labels(t, srvs)),
                 stop=lambda r: not _step_verdict(r, a.p95_limit)[0], pause=a.pause, on_step=on_step))
         finally:
@@ -364,7 +366,7 @@ def cmd_fanout_ceiling(a) -> None:
         runs.extend(mine)
         good = [r for r in mine if r["ok"]]
         best = max(good, key=lambda r: r["delivery"]["deliveries_per_s"], default=None)
-        ceilings[t] = {
+        ceilings[name] = {
             "connections": out["connections"],
             "ceiling_deliveries_per_s": best["delivery"]["deliveries_per_s"] if best else None,
             "at_rate_msgs_per_s": best["rate"] if best else None,
@@ -891,6 +893,8 @@ def main(argv: list[str] | None = None) -> None:
     common(s, targets="groupchat")
     s.set_defaults(duration=15.0)
     s.add_argument("--members", type=int, default=2000, help="receivers (at most 2000)")
+    s.add_argument("--servers", default="1", help="server process counts (e.g. 1,2), one set of steps each; "
+                   "receivers spread round-robin over the processes")
     s.add_argument("--rates", default="2,4,6,8,10,15,20", help="msgs/s of the one sender, one step each")
     s.add_argument("--p95-limit", type=float, default=250.0, help="delivery p95 (ms) a step must stay under")
     s.add_argument("--pause", type=float, default=2.0, help="seconds between steps")
