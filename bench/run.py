@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -320,6 +321,45 @@ def _step_verdict(r: dict[str, Any], limit: float, *, pct: str = "p95", acks: bo
     return (not why), "; ".join(why) or "ok"
 
 
+def _step_up(a, target: str, n: int, group: str, spec: driver.LoadSpec, rates: list[float],
+             verdict: Callable[[dict[str, Any]], tuple[bool, str]],
+             describe: Callable[[float, dict[str, Any]], dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """One set of sockets on ``n`` fresh processes of ``target`` in ``group``; each sender's rate steps through
+    ``rates`` until a step fails ``verdict``. ``describe(rate, result)`` gives a step's run fields and prints its line.
+    Returns the runs (each with ``ok`` and ``verdict``) and which step failed first."""
+    srvs = start_targets(target, a.layer, n)
+    mine: list[dict[str, Any]] = []
+
+    def on_step(rate: float, r: dict[str, Any]) -> None:
+        ok, why = verdict(r)
+        mine.append({"target": target, "layer": a.layer, "variant": VARIANT["value"] if target == "groupchat" else "",
+                     "servers": n, "ok": ok, "verdict": why, **describe(rate, {**r, "verdict": why}), **r})
+
+    try:
+        time.sleep(0.5)
+        driver.run(driver.run_steps(
+            [adapter_for(target, s) for s in srvs], [group_for(target, group)] * n, spec, rates,
+            sampler_factory=lambda: server.Sampler(server_labels(target, srvs)),
+            stop=lambda r: not verdict(r)[0], pause=a.pause, on_step=on_step))
+    finally:
+        for srv in srvs:
+            srv.stop()
+    return mine, {
+        "first_failing_step": next(({"rate": r["rate"], "why": r["verdict"]} for r in mine if not r["ok"]), None),
+        "stopped_by_rates_list": all(r["ok"] for r in mine),
+    }
+
+
+def _print_ceilings(steps: str, step_rows: list[dict[str, Any]], ceilings: dict[Any, dict[str, Any]],
+                    line: Callable[[Any, dict[str, Any]], str]) -> None:
+    print(f"\nsteps ({steps}, nothing lost, all acked, no errors):")
+    print_table(step_rows)
+    for key, c in ceilings.items():
+        tail = (" (every step passed: raise --rates to find the limit)" if c["stopped_by_rates_list"]
+                else f"; first failing step {c['first_failing_step']}")
+        print(line(key, c) + tail)
+
+
 def cmd_fanout_ceiling(a) -> None:
     """One sender at increasing rates into one group of --members receivers, on one set of sockets (connected once;
     each step is measured on its own after a short pause), until a step fails; per target and per --servers count
@@ -334,55 +374,34 @@ def cmd_fanout_ceiling(a) -> None:
     step_rows: list[dict[str, Any]] = []
     for t, n in [(t, n) for t in a.targets.split(",") for n in _ints(a.servers)]:
         name = t if n == 1 else f"{t} x{n}"
-        srvs = start_targets(t, a.layer, n)
-        mine: list[dict[str, Any]] = []
 
-        def on_step(rate: float, r: dict[str, Any], t=t, n=n, name=name, mine=mine) -> None:
-            ok, why = _step_verdict(r, a.p95_limit)
-            run = {"target": t, "layer": a.layer, "variant": VARIANT["value"] if t == "groupchat" else "",
-                   "servers": n, "members": r["delivery"]["receivers"], "rate": rate, "label": f"@{rate:g}/s",
-                   "ok": ok, "verdict": why, **r}
-            mine.append(run)
-            row = summary_row(run)
+        def describe(rate: float, r: dict[str, Any], name=name) -> dict[str, Any]:
+            members = r["delivery"]["receivers"]
+            row = summary_row({"target": name, **r})
             step_rows.append({
-                "target": name, "msgs/s": rate, "receivers": run["members"],
-                "offered dlv/s": round(rate * run["members"], 1), "dlv/s": row["dlv/s"], "dlv p50": row["dlv p50"],
+                "target": name, "msgs/s": rate, "receivers": members,
+                "offered dlv/s": round(rate * members, 1), "dlv/s": row["dlv/s"], "dlv p50": row["dlv p50"],
                 "dlv p95": row["dlv p95"], "dlv p99": row["dlv p99"], "dlv max": row["dlv max"], "lost": row["lost"],
                 "ack p99": row["ack p99"], "srv cpu%": row["srv cpu%"], "pg cpu%": row["pg cpu%"],
-                "redis cpu%": row["redis cpu%"], "verdict": why})
-            print(f"  {name} @{rate:g} msgs/s x {run['members']}: dlv/s {row['dlv/s']}, p50/p95/p99 {row['dlv p50']}/"
-                  f"{row['dlv p95']}/{row['dlv p99']} ms, lost {row['lost']}, srv cpu {row['srv cpu%']}% -> {why}",
-                  flush=True)
+                "redis cpu%": row["redis cpu%"], "verdict": r["verdict"]})
+            print(f"  {name} @{rate:g} msgs/s x {members}: dlv/s {row['dlv/s']}, p50/p95/p99 {row['dlv p50']}/"
+                  f"{row['dlv p95']}/{row['dlv p99']} ms, lost {row['lost']}, srv cpu {row['srv cpu%']}% -> "
+                  f"{r['verdict']}", flush=True)
+            return {"members": members, "rate": rate, "label": f"@{rate:g}/s"}
 
-        try:
-            time.sleep(0.5)
-            out = driver.run(driver.run_steps(
-                [adapter_for(t, s) for s in srvs], [group_for(t, "fanout")] * n, spec, rates,
-                sampler_factory=lambda srvs=srvs, t=t: server.Sampler(server_labels(t, srvs)),
-                stop=lambda r: not _step_verdict(r, a.p95_limit)[0], pause=a.pause, on_step=on_step))
-        finally:
-            for srv in srvs:
-                srv.stop()
+        mine, failed = _step_up(a, t, n, "fanout", spec, rates, lambda r: _step_verdict(r, a.p95_limit), describe)
         runs.extend(mine)
-        good = [r for r in mine if r["ok"]]
-        best = max(good, key=lambda r: r["delivery"]["deliveries_per_s"], default=None)
+        best = max((r for r in mine if r["ok"]), key=lambda r: r["delivery"]["deliveries_per_s"], default=None)
         ceilings[name] = {
-            "connections": out["connections"],
             "ceiling_deliveries_per_s": best["delivery"]["deliveries_per_s"] if best else None,
             "at_rate_msgs_per_s": best["rate"] if best else None,
             "p95_ms_there": best["delivery"]["latency_ms"]["p95"] if best else None,
-            "first_failing_step": next(({"rate": r["rate"], "why": r["verdict"]} for r in mine if not r["ok"]), None),
-            "stopped_by_rates_list": all(r["ok"] for r in mine),
+            **failed,
         }
     finish(f"fanout-ceiling-{a.layer}", runs, {"params": vars(a), "ceiling": ceilings, "steps": step_rows})
-    print("\nsteps (one sender, rate per step; a step passes with delivery p95 <= "
-          f"{a.p95_limit:g} ms, nothing lost, all acked, no errors):")
-    print_table(step_rows)
-    for t, c in ceilings.items():
-        tail = (" (every step passed: raise --rates to find the limit)" if c["stopped_by_rates_list"]
-                else f"; first failing step {c['first_failing_step']}")
-        print(f"ceiling {t}: {_f(c['ceiling_deliveries_per_s'])} deliveries/s at {_f(c['at_rate_msgs_per_s'])} msgs/s "
-              f"(p95 {_f(c['p95_ms_there'])} ms){tail}")
+    _print_ceilings(f"one sender, rate per step; a step passes with delivery p95 <= {a.p95_limit:g} ms", step_rows,
+                    ceilings, lambda t, c: f"ceiling {t}: {_f(c['ceiling_deliveries_per_s'])} deliveries/s at "
+                                           f"{_f(c['at_rate_msgs_per_s'])} msgs/s (p95 {_f(c['p95_ms_there'])} ms)")
 
 
 def cmd_ingest_ceiling(a) -> None:
@@ -398,55 +417,36 @@ def cmd_ingest_ceiling(a) -> None:
     step_rows: list[dict[str, Any]] = []
     ceilings: dict[int, Any] = {}
     for n in _ints(a.servers):
-        srvs = start_targets("groupchat", a.layer, n)
-        mine: list[dict[str, Any]] = []
 
-        def on_step(rate: float, r: dict[str, Any], n=n, mine=mine) -> None:
-            ok, why = _step_verdict(r, a.p99_limit, pct="p99", acks=True)
+        def describe(rate: float, r: dict[str, Any], n=n) -> dict[str, Any]:
             total = round(rate * a.senders, 1)
-            run = {"target": "groupchat", "layer": a.layer, "variant": VARIANT["value"], "servers": n,
-                   "rate": total, "label": f"x{n} @{total:g}/s", "ok": ok, "verdict": why, **r}
-            mine.append(run)
-            row = summary_row(run)
+            row = summary_row({"target": "groupchat", **r})
             step_rows.append({
                 "servers": n, "offered msgs/s": total, "acked/s": row["acked/s"], "ack p50": row["ack p50"],
                 "ack p99": row["ack p99"], "dlv p99": row["dlv p99"], "lost": row["lost"], "srv cpu%": row["srv cpu%"],
-                "pg cpu%": row["pg cpu%"], "driver cpu%": row["driver cpu%"], "verdict": why})
+                "pg cpu%": row["pg cpu%"], "driver cpu%": row["driver cpu%"], "verdict": r["verdict"]})
             print(f"  x{n} @{total:g} msgs/s: acked/s {row['acked/s']}, ack p99 {row['ack p99']} ms, dlv p99 "
-                  f"{row['dlv p99']} ms, lost {row['lost']}, srv cpu {row['srv cpu%']}% -> {why}", flush=True)
+                  f"{row['dlv p99']} ms, lost {row['lost']}, srv cpu {row['srv cpu%']}% -> {r['verdict']}", flush=True)
+            return {"rate": total, "label": f"x{n} @{total:g}/s"}
 
-        try:
-            time.sleep(0.5)
-            driver.run(driver.run_steps(
-                [adapter_for("groupchat", s) for s in srvs], [group_for("groupchat", "ingest")] * n, spec,
-                [r / a.senders for r in rates],
-                sampler_factory=lambda srvs=srvs: server.Sampler(server_labels("groupchat", srvs)),
-                stop=lambda r: not _step_verdict(r, a.p99_limit, pct="p99", acks=True)[0], pause=a.pause,
-                on_step=on_step))
-        finally:
-            for srv in srvs:
-                srv.stop()
+        mine, failed = _step_up(a, "groupchat", n, "ingest", spec, [r / a.senders for r in rates],
+                                lambda r: _step_verdict(r, a.p99_limit, pct="p99", acks=True), describe)
         runs.extend(mine)
         best = max((r for r in mine if r["ok"]), key=lambda r: r["send"]["accepted_msgs_per_s"], default=None)
         ceilings[n] = {
             "ceiling_acked_msgs_per_s": best["send"]["accepted_msgs_per_s"] if best else None,
             "at_offered_msgs_per_s": best["rate"] if best else None,
-            "first_failing_step": next(({"rate": r["rate"], "why": r["verdict"]} for r in mine if not r["ok"]), None),
-            "stopped_by_rates_list": all(r["ok"] for r in mine),
+            **failed,
         }
     one = ceilings.get(1, {}).get("ceiling_acked_msgs_per_s")
     for c in ceilings.values():
         c["x_over_1_server"] = round(c["ceiling_acked_msgs_per_s"] / one, 2) if one and c["ceiling_acked_msgs_per_s"] \
             else None
     finish(f"ingest-ceiling-{a.layer}", runs, {"params": vars(a), "ceiling": ceilings, "steps": step_rows})
-    print(f"\nsteps ({a.senders} senders at a fixed total rate, {a.receivers} receivers, one group; a step passes with "
-          f"ack and delivery p99 <= {a.p99_limit:g} ms, nothing lost, all acked, no errors):")
-    print_table(step_rows)
-    for n, c in ceilings.items():
-        tail = (" (every step passed: raise --rates)" if c["stopped_by_rates_list"]
-                else f"; first failing step {c['first_failing_step']}")
-        print(f"ceiling x{n}: {_f(c['ceiling_acked_msgs_per_s'])} acked msgs/s at {_f(c['at_offered_msgs_per_s'])} "
-              f"offered, {_f(c['x_over_1_server'])}x one process{tail}")
+    _print_ceilings(f"{a.senders} senders at a fixed total rate, {a.receivers} receivers, one group; a step passes "
+                    f"with ack and delivery p99 <= {a.p99_limit:g} ms", step_rows, ceilings,
+                    lambda n, c: f"ceiling x{n}: {_f(c['ceiling_acked_msgs_per_s'])} acked msgs/s at "
+                                 f"{_f(c['at_offered_msgs_per_s'])} offered, {_f(c['x_over_1_server'])}x one process")
 
 
 def cmd_scaleout(a) -> None:
