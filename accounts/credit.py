@@ -15,6 +15,7 @@ from django.utils import timezone
 from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
+from groupchat.core.language import pick
 from groupchat.core.origin import Origin
 
 from .conf import conf
@@ -57,7 +58,7 @@ def credit_change(*, user: User, delta: int, reason_code: str, source: str, oper
            data={"delta": after - before, "score": after, "grade": grade_after, "reason": reason_code,
                  "source": source, "ref": str(ref)[:60]})
     if grade_after != grade_before:
-        text = GRADE_TEXT["en" if locked.language.startswith("en") else "zh-hans"].format(
+        text = GRADE_TEXT[pick(locked.language, zh="zh-hans", en="en")].format(
             before=grade_before, after=grade_after, score=after)
         notify_user_on_commit(locked.pk, text, level="warning")
     return event

@@ -22,6 +22,7 @@ from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.hooks import run_hooks
+from groupchat.core.language import pick
 from groupchat.core.origin import Origin
 
 from . import crypto, errors  # noqa: F401  (errors registers this app's codes)
@@ -67,12 +68,11 @@ CONSENT_PURPOSE = {
 
 
 def consent_purpose(language: str) -> str:
-    return CONSENT_PURPOSE["en" if (language or "").startswith("en") else "zh-hans"]
+    return CONSENT_PURPOSE[pick(language or "", zh="zh-hans", en="en")]
 
 
 def _notify(user_id: int, text_zh: str, text_en: str, *, level: str = "info", language: str = "zh-hans") -> None:
-    text = text_en if language.startswith("en") else text_zh
-    notify_user_on_commit(user_id, text, level=level)
+    notify_user_on_commit(user_id, pick(language, zh=text_zh, en=text_en), level=level)
 
 
 def _require_level(user: User, level: int) -> None:
@@ -170,6 +170,21 @@ def _check_no_pending(user: User, level: int) -> None:
         raise ApplicationError("identity_pending")
 
 
+@transaction.atomic
+def _submission_create(*, user: User, kind: str, level: int, origin: Origin | None, id_hmac: str = "",
+                       **fields) -> IdentitySubmission:
+    """A new submission of ``user`` at ``level``: one at a time per user (the user row is locked), none while another
+    at that level is pending, and (with ``id_hmac``) not an identity already held by too many other accounts.
+    Side effects: network log ``identity.submit`` (no plaintext)."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    _check_no_pending(user, level)
+    if id_hmac:
+        _check_identity_free(user=user, id_hmac=id_hmac)
+    submission = IdentitySubmission.objects.create(user=user, kind=kind, level=level, id_hmac=id_hmac, **fields)
+    record("identity.submit", actor_id=user.pk, origin=origin, data={"submission": submission.pk, "kind": kind})
+    return submission
+
+
 def identity_submit_personal(*, user: User, legal_name: str, id_number: str, consent: IdentityConsent | None,
                              origin: Origin | None = None) -> IdentitySubmission:
     """L2 by legal name + ID number. Needs L1 and the separate consent.
@@ -187,18 +202,10 @@ def identity_submit_personal(*, user: User, legal_name: str, id_number: str, con
     number = id_number_validate(id_number)
     id_hmac = crypto.blind_index(number)
     run_hooks("identity.check", user=user, id_hmac=id_hmac)
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()  # one submission at a time per user
-        _check_no_pending(user, VerificationLevel.PERSONAL)
-        _check_identity_free(user=user, id_hmac=id_hmac)
-        submission = IdentitySubmission.objects.create(
-            user=user, kind=SubmissionKind.PERSONAL, level=VerificationLevel.PERSONAL,
-            legal_name_enc=crypto.encrypt(name), legal_name_masked=name_mask(name),
-            id_number_enc=crypto.encrypt(number), id_number_masked=id_number_mask(number), id_hmac=id_hmac,
-            consent=consent, provider=type(identity_checker()).__name__,
-        )
-        record("identity.submit", actor_id=user.pk, origin=origin,
-               data={"submission": submission.pk, "kind": submission.kind})
+    submission = _submission_create(
+        user=user, kind=SubmissionKind.PERSONAL, level=VerificationLevel.PERSONAL, origin=origin, id_hmac=id_hmac,
+        legal_name_enc=crypto.encrypt(name), legal_name_masked=name_mask(name), id_number_enc=crypto.encrypt(number),
+        id_number_masked=id_number_mask(number), consent=consent, provider=type(identity_checker()).__name__)
     result = identity_checker().check_personal(submission_id=submission.pk, legal_name=name, id_number=number)
     return _apply_result(submission, result)
 
@@ -214,15 +221,10 @@ def identity_submit_network_id(*, user: User, token: str, origin: Origin | None 
     id_hmac = crypto.blind_index(result.subject, purpose="ctid")
     run_hooks("identity.check", user=user, id_hmac=id_hmac)
     with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        _check_no_pending(user, VerificationLevel.PERSONAL)
-        _check_identity_free(user=user, id_hmac=id_hmac)
-        submission = IdentitySubmission.objects.create(
-            user=user, kind=SubmissionKind.NETWORK_ID, level=VerificationLevel.PERSONAL, id_hmac=id_hmac,
-            network_id_token=token, network_id_result=result.detail, provider=type(network_id_verifier()).__name__,
-        )
-        record("identity.submit", actor_id=user.pk, origin=origin,
-               data={"submission": submission.pk, "kind": submission.kind})
+        submission = _submission_create(
+            user=user, kind=SubmissionKind.NETWORK_ID, level=VerificationLevel.PERSONAL, origin=origin,
+            id_hmac=id_hmac, network_id_token=token, network_id_result=result.detail,
+            provider=type(network_id_verifier()).__name__)
         return _approve(submission, reviewer=None, origin=origin)
 
 
@@ -234,15 +236,9 @@ def identity_submit_organisation(*, user: User, org_name: str, uscc: str,
     if not 2 <= len(name) <= 100:
         raise ApplicationError("org_name_invalid")
     code = uscc_validate(uscc)
-    with transaction.atomic():
-        User.objects.select_for_update().filter(pk=user.pk).first()
-        _check_no_pending(user, VerificationLevel.ORGANISATION)
-        submission = IdentitySubmission.objects.create(
-            user=user, kind=SubmissionKind.ORGANISATION, level=VerificationLevel.ORGANISATION, org_name=name,
-            uscc=code, provider=type(identity_checker()).__name__,
-        )
-        record("identity.submit", actor_id=user.pk, origin=origin,
-               data={"submission": submission.pk, "kind": submission.kind})
+    submission = _submission_create(
+        user=user, kind=SubmissionKind.ORGANISATION, level=VerificationLevel.ORGANISATION, origin=origin,
+        org_name=name, uscc=code, provider=type(identity_checker()).__name__)
     result = identity_checker().check_organisation(submission_id=submission.pk, org_name=name, uscc=code)
     return _apply_result(submission, result)
 

@@ -12,6 +12,8 @@ from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.utils import timezone
 
+from groupchat.core.language import pick
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -214,10 +216,10 @@ class Agreement(models.Model):
         return f"{self.get_kind_display()} {self.version}"
 
     def title(self, language: str) -> str:
-        return self.title_en if (language or "").startswith("en") else self.title_zh
+        return pick(language or "", zh=self.title_zh, en=self.title_en)
 
     def body(self, language: str) -> str:
-        return self.body_en if (language or "").startswith("en") else self.body_zh
+        return pick(language or "", zh=self.body_zh, en=self.body_en)
 
 
 class AgreementAcceptance(AppendOnlyModel):

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from groupchat.core.errors import ApplicationError
+from groupchat.core.language import pick
 from groupchat.core.origin import Origin
 
 from . import selectors, services
@@ -27,7 +28,7 @@ def _lang() -> str:
 
 
 def _ok(request, zh: str, en: str) -> None:
-    messages.success(request, en if _lang().startswith("en") else zh)
+    messages.success(request, pick(None, zh=zh, en=en))
 
 
 @login_required

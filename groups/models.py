@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from groupchat.core.language import pick
+
 
 class GroupStatus(models.TextChoices):
     OPEN = "open", "open"
@@ -288,7 +290,7 @@ class TierPolicy(models.Model):
         return f"{self.slug} (≤{self.max_members})"
 
     def name(self, language: str) -> str:
-        return self.name_en if language.startswith("en") else self.name_zh
+        return pick(language, zh=self.name_zh, en=self.name_en)
 
 
 class GroupCategory(models.Model):
@@ -310,7 +312,7 @@ class GroupCategory(models.Model):
         return self.slug
 
     def name(self, language: str) -> str:
-        return self.name_en if language.startswith("en") else self.name_zh
+        return pick(language, zh=self.name_zh, en=self.name_en)
 
 
 class TierChange(models.Model):

@@ -5,18 +5,19 @@ languages without a message-catalogue round trip.
 """
 
 from django import template
-from django.utils import translation
+
+from groupchat.core.language import pick
 
 register = template.Library()
 
 
 @register.simple_tag
 def t(zh: str, en: str) -> str:
-    return en if (translation.get_language() or "").startswith("en") else zh
+    return pick(None, zh=zh, en=en)
 
 
 @register.filter
 def lang_pick(obj, field: str) -> str:
     """``{{ agreement|lang_pick:"title" }}`` -> ``title_en`` or ``title_zh``."""
-    suffix = "en" if (translation.get_language() or "").startswith("en") else "zh"
+    suffix = pick(None, zh="zh", en="en")
     return getattr(obj, f"{field}_{suffix}", "")

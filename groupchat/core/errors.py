@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import translation
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status as http
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
+
+from .language import pick
 
 # code -> (HTTP status, English, 简体中文). Texts may hold {placeholders} filled from ApplicationError.params.
 _CATALOGUE: dict[str, tuple[int, str, str]] = {
@@ -54,9 +55,8 @@ class ApplicationError(Exception):
         self.status = status or _CATALOGUE[code][0]
 
     def detail(self, language: str | None = None) -> str:
-        language = language or translation.get_language() or "zh-hans"
         _, en, zh = _CATALOGUE[self.code]
-        text = en if language.startswith("en") else zh
+        text = pick(language or None, zh=zh, en=en)
         try:
             return text.format(**self.params)
         except (KeyError, IndexError):

@@ -37,11 +37,11 @@ from ._common import group_event, require_manager
 _ALLOCATE_SEQS = (f"UPDATE {Group._meta.db_table} SET last_seq = last_seq + %s, last_message_at = %s "
                   "WHERE id = %s RETURNING last_seq")
 # On PostgreSQL one statement stores a whole batch: it takes every group's seqs, inserts the messages with them and
-# their network-log rows. Run outside a transaction it is its own transaction and commits with its one round trip, so
-# the group rows' locks (which every other process writing to the group waits for) are held only while the database
-# works, never while this thread waits for the GIL between statements (that wait, not the database, had made two
-# processes slower than one in a hot group: docs/performance.md, scale-out). The rows are locked in id order first
-# (as the loop in _store_batch does elsewhere), so two batches touching the same groups can never deadlock.
+# their network-log rows. Run outside a transaction it is its own transaction and commits with its one round trip
+# (it had been BEGIN, the statement, the log INSERT and COMMIT), so the group rows' locks, which every other process
+# writing to the group waits for, are held only while the database works, never while this thread waits for the GIL
+# between statements. The rows are locked in id order first (as the loop in _store_batch_statements does elsewhere),
+# so two batches touching the same groups can never deadlock.
 # ``r.k`` is a message's place among its group's messages in the batch.
 _GROUP, _MESSAGE, _LOG = Group._meta.db_table, Message._meta.db_table, LogEntry._meta.db_table
 _STORE_BATCH = f"""
