@@ -202,6 +202,7 @@ class LoadSpec:
     drain_max: float = 15.0
     drain_quiet: float = 3.0
     ack_timeout: float = 10.0
+    senders_on: int | None = None  # put every sender on the first N servers (default: all of them)
 
 
 async def connect_all(clients: list[Any], *, concurrency: int, deadline_s: float) -> dict[str, Any]:
@@ -237,7 +238,8 @@ def _clients(adapters: list[Any], groups: list[str], spec: LoadSpec) -> tuple[li
     """Receivers and senders, each list spread round-robin over the adapters (client k on adapters[k % n])."""
     n = len(adapters)
     receivers = [Client(adapters[k % n], uid, groups[k % n], True) for k, uid in enumerate(spec.receivers)]
-    senders = [Client(adapters[k % n], uid, groups[k % n], False) for k, uid in enumerate(spec.senders)]
+    ns = min(spec.senders_on or n, n)  # senders on the first ns adapters only (a group's "home" process)
+    senders = [Client(adapters[k % ns], uid, groups[k % ns], False) for k, uid in enumerate(spec.senders)]
     return receivers, senders
 
 

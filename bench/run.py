@@ -412,7 +412,8 @@ def cmd_ingest_ceiling(a) -> None:
     members = data.member_ids("ingest")
     rates = _floats(a.rates)
     spec = driver.LoadSpec(senders=members[: a.senders], receivers=members[a.senders: a.senders + a.receivers],
-                           duration=a.duration, mode="rate", rate=rates[0] / a.senders, drain_max=20)
+                           duration=a.duration, mode="rate", rate=rates[0] / a.senders, drain_max=20,
+                           senders_on=a.senders_on)
     runs: list[dict[str, Any]] = []
     step_rows: list[dict[str, Any]] = []
     ceilings: dict[int, Any] = {}
@@ -885,6 +886,9 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--servers", default="1,2", help="server counts, one set of steps each")
     s.add_argument("--rates", default="800,1200,1600,2000,2400,2800,3200", help="total msgs/s, one step each")
     s.add_argument("--p99-limit", type=float, default=100.0, help="ack and delivery p99 (ms) a step must stay under")
+    s.add_argument("--senders-on", type=int, default=None, metavar="N",
+                   help="every sender on the first N processes (1: the group's writes on one 'home' process, the "
+                        "other only serving receivers); default all")
     s.add_argument("--pause", type=float, default=2.0, help="seconds between steps")
     s.set_defaults(fn=cmd_ingest_ceiling, duration=10.0)
 
