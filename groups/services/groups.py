@@ -135,9 +135,7 @@ def group_update(*, actor: User, group: Group, origin: Origin, name=_UNSET, anno
         settings_changed["is_public"] = group.is_public = bool(is_public)
     if not changed and not settings_changed:
         return group
-    threshold = group.tier.info_required_from_members if group.tier else None
-    if threshold and group.member_count >= threshold and not (group.category and group.rules.strip()):
-        raise ApplicationError("group_info_required", params={"threshold": threshold})
+    tiers.group_info_check(group=group, members=group.member_count)
     if changed:
         run_hooks("group.text.check", user=actor, group=group, fields=changed)
     group.save(update_fields=[*changed, *settings_changed])

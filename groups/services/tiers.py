@@ -163,7 +163,15 @@ def join_policy_check(*, group: Group, via: str) -> None:
         raise ApplicationError("link_join_disabled", params={"limit": tier.link_join_max_members})
     if via == "open" and group.member_count >= tier.approval_from_members:
         raise ApplicationError("join_mode_not_allowed")
-    if group.member_count + 1 >= tier.info_required_from_members and not (group.category and group.rules.strip()):
+    group_info_check(group=group, members=group.member_count + 1)
+
+
+def group_info_check(*, group: Group, members: int) -> None:
+    """Category and rules are mandatory for a group of ``members`` from its tier's ``info_required_from_members``
+    (REGULATION §5.1); a threshold of 0 means always. Checked when a join would reach the threshold and when an edit
+    would leave a group at or over it without them."""
+    tier = group.tier
+    if tier is not None and members >= tier.info_required_from_members and not (group.category and group.rules.strip()):
         raise ApplicationError("group_info_required", params={"threshold": tier.info_required_from_members})
 
 

@@ -142,6 +142,25 @@ def test_category_and_rules_are_required_from_the_threshold():
     services.group_update(actor=owner, group=group, origin=ORIGIN, category="interest", rules="文明交流")
     services.group_join(user=_user(), group=group, origin=ORIGIN)
     assert Group.objects.get(pk=group.pk).member_count == 100
+    with pytest.raises(ApplicationError) as err:  # and they cannot be taken away again
+        services.group_update(actor=owner, group=group, origin=ORIGIN, rules=" ")
+    assert err.value.code == "group_info_required"
+
+
+@pytest.mark.django_db
+@pytest.mark.clause("G8b")
+def test_a_threshold_of_zero_requires_category_and_rules_for_joins_and_edits_alike():
+    owner = _user()
+    group = make_group(owner, join_mode="open")
+    TierPolicy.objects.filter(pk=group.tier_id).update(info_required_from_members=0)
+    group.refresh_from_db()
+    for attempt in (lambda: services.group_join(user=_user(), group=group, origin=ORIGIN),
+                    lambda: services.group_update(actor=owner, group=group, origin=ORIGIN, name="新名字")):
+        with pytest.raises(ApplicationError) as err:
+            attempt()
+        assert err.value.code == "group_info_required"
+    services.group_update(actor=owner, group=group, origin=ORIGIN, category="interest", rules="文明交流")
+    services.group_join(user=_user(), group=group, origin=ORIGIN)
 
 
 @pytest.mark.django_db
