@@ -87,6 +87,12 @@ async def _finish(coro: Coroutine, waiting_on: Any) -> None:
             if waiting_on is None:
                 await asyncio.sleep(0)
             else:
+                # What a task does with a future its coroutine yields: the coroutine's own ``await`` marked it
+                # blocking, and asyncio's C future refuses a second ``await`` while it is marked ("await wasn't used
+                # with future"), so clear the mark first. Without this the first send that had to wait failed and the
+                # socket silently got no more frames (found by tests/groups/test_e2e_slow_client.py).
+                if getattr(waiting_on, "_asyncio_future_blocking", False):
+                    waiting_on._asyncio_future_blocking = False
                 await waiting_on
         except BaseException as exc:  # passed into the coroutine, as a task would
             try:

@@ -57,6 +57,10 @@ async def test_a_paused_socket_gets_its_frames_in_order_later_and_holds_up_no_ot
         quick_sender.write(_frame(str(i)))
     assert quick.frames == ["0", "1", "2", "3", "4"] and slow.frames == []
     assert slow_sender.draining is not None and len(slow_sender.backlog) == 4
+    # The drain task really waits while the socket stays paused (it once failed here: asyncio's C future refused the
+    # second await of the future the send had already yielded, and the socket silently got nothing more).
+    await asyncio.sleep(0.05)
+    assert slow.frames == [] and not slow_sender.closed and not slow_sender.draining.done()
     slow.writable.set()
     await asyncio.wait_for(slow_sender.draining, 2)
     assert slow.frames == ["0", "1", "2", "3", "4"]
