@@ -129,38 +129,46 @@ def test_category_can_demand_review_and_large_tier_forbids_open_joining():
     assert err.value.code == "join_mode_not_allowed"
 
 
+def _open_group(*, members: int | None = None, info_threshold: int | None = None) -> tuple[User, Group]:
+    owner = _user()
+    group = make_group(owner, join_mode="open")
+    if members is not None:
+        Group.objects.filter(pk=group.pk).update(member_count=members)
+    if info_threshold is not None:
+        TierPolicy.objects.filter(pk=group.tier_id).update(info_required_from_members=info_threshold)
+    group.refresh_from_db()
+    return owner, group
+
+
+def _refused_for_missing_info(attempt) -> ApplicationError:
+    with pytest.raises(ApplicationError) as err:
+        attempt()
+    assert err.value.code == "group_info_required"
+    return err.value
+
+
 @pytest.mark.django_db
 @pytest.mark.clause("G8b")
 def test_category_and_rules_are_required_from_the_threshold():
-    owner = _user()
-    group = make_group(owner, join_mode="open")
-    Group.objects.filter(pk=group.pk).update(member_count=99)
-    group.refresh_from_db()
-    with pytest.raises(ApplicationError) as err:
-        services.group_join(user=_user(), group=group, origin=ORIGIN)
-    assert err.value.code == "group_info_required" and "100" in err.value.detail("en")
+    owner, group = _open_group(members=99)
+    refusal = _refused_for_missing_info(lambda: services.group_join(user=_user(), group=group, origin=ORIGIN))
+    assert "100" in refusal.detail("en")
     services.group_update(actor=owner, group=group, origin=ORIGIN, category="interest", rules="文明交流")
     services.group_join(user=_user(), group=group, origin=ORIGIN)
     assert Group.objects.get(pk=group.pk).member_count == 100
-    with pytest.raises(ApplicationError) as err:  # and they cannot be taken away again
-        services.group_update(actor=owner, group=group, origin=ORIGIN, rules=" ")
-    assert err.value.code == "group_info_required"
+    # and they cannot be taken away again
+    _refused_for_missing_info(lambda: services.group_update(actor=owner, group=group, origin=ORIGIN, rules=" "))
 
 
 @pytest.mark.django_db
 @pytest.mark.clause("G8b")
 def test_a_threshold_of_zero_requires_category_and_rules_for_joins_and_edits_alike():
-    owner = _user()
-    group = make_group(owner, join_mode="open")
-    TierPolicy.objects.filter(pk=group.tier_id).update(info_required_from_members=0)
-    group.refresh_from_db()
-    for attempt in (lambda: services.group_join(user=_user(), group=group, origin=ORIGIN),
-                    lambda: services.group_update(actor=owner, group=group, origin=ORIGIN, name="新名字")):
-        with pytest.raises(ApplicationError) as err:
-            attempt()
-        assert err.value.code == "group_info_required"
+    owner, group = _open_group(info_threshold=0)
+    _refused_for_missing_info(lambda: services.group_join(user=_user(), group=group, origin=ORIGIN))
+    _refused_for_missing_info(lambda: services.group_update(actor=owner, group=group, origin=ORIGIN, name="新名字"))
     services.group_update(actor=owner, group=group, origin=ORIGIN, category="interest", rules="文明交流")
     services.group_join(user=_user(), group=group, origin=ORIGIN)
+    assert Group.objects.get(pk=group.pk).member_count == 2
 
 
 @pytest.mark.django_db
