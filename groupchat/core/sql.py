@@ -51,16 +51,19 @@ def execute_prepared(cursor, sql: str, params: Sequence[Any], types: Sequence[st
 
     For the send path's statements, which run a hundred times a second with the same text and cost PostgreSQL more to
     plan than to run (the accounts gate statement: 1.6 ms of planning for 0.1 ms of work). Each connection prepares a
-    statement on first use under a name derived from its text, so a changed text is a new statement. Write texts whose
-    length does not depend on the data (arrays with ``unnest`` or ``= ANY``, not IN lists). Each value is cast to its
-    type where it is passed (psycopg2 sends a list of str as ``text[]`` and of None as ``text[]`` too). A prepared statement outlives a rolled-back transaction; it does not survive a
-    connection pooler in transaction mode (not supported: the send path needs session connections)."""
+    statement on first use under a name derived from its text and types, so a changed text is a new statement. Write
+    texts whose length does not depend on the data (arrays with ``unnest`` or ``= ANY``, not IN lists). Each value is
+    cast to its type where it is passed (psycopg2 sends a list of str, and a list of None, as ``text[]``). A prepared
+    statement outlives a rolled-back transaction; it does not survive a connection pooler in transaction mode (not
+    supported: the send path needs session connections)."""
     raw = cursor.db.connection
     known = _prepared.get(raw)
     if known is None:
         # Plan each statement once: left to choose, PostgreSQL kept making a custom plan for every execution of the
         # gate statement (its generic plan's estimate looks worse, for the same plan and time), which took back most
-        # of the gain. Only these statements are server-side prepared; Django's own queries are not affected.
+        # of the gain. Only these statements are server-side prepared; Django's own queries are not affected. (Set
+        # inside a transaction that rolls back, the setting goes back too: those statements are then planned the
+        # default way, correct and a little slower.)
         cursor.execute("SET plan_cache_mode = force_generic_plan")
         known = _prepared[raw] = set()
     if len(types) != len(params):
