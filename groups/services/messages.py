@@ -80,12 +80,12 @@ _MESSAGE_COLUMNS = ("group_id", "seq", "sender_id", "client_id", "kind", "body",
 StoreRow = tuple[int, int, User, str, str, str, Origin]
 
 
-def _store_batch(rows: list[StoreRow], counts: dict[int, int], codes: dict[int, str], now) -> list[tuple[int, int]]:
-    """Take ``counts[group]`` seqs from each group, insert ``rows`` and a network-log ``message.sent`` row for each,
-    all or nothing; ``(id, seq)`` of each new message, in ``rows`` order. Commits by itself when called outside a
-    transaction (PostgreSQL: one prepared statement, one round trip)."""
+def _store_batch(rows: list[StoreRow], codes: dict[int, str], now) -> list[tuple[int, int]]:
+    """Take as many seqs from each group as it has rows, insert ``rows`` and a network-log ``message.sent`` row for
+    each, all or nothing; ``(id, seq)`` of each new message, in ``rows`` order. Commits by itself when called outside a
+    transaction (PostgreSQL: one prepared statement, one round trip). ``codes``: each group's code, by id."""
     if connection.vendor != "postgresql":
-        return _store_batch_statements(rows, counts, codes, now)
+        return _store_batch_statements(rows, codes, now)
     # One array per column (the statement's text is the same for every batch, so it is planned once per connection).
     columns = [list(column) for column in zip(*[
         (g, k, sender.pk, client_id, kind, body, origin.ip, origin.port, origin.user_agent)
@@ -93,14 +93,14 @@ def _store_batch(rows: list[StoreRow], counts: dict[int, int], codes: dict[int, 
     # Inside a caller's transaction (an HTTP send under an outer atomic), a savepoint keeps a refused batch (a raced
     # retry: IntegrityError) from aborting the caller's transaction; outside one, the statement is its own.
     with transaction.atomic() if connection.in_atomic_block else nullcontext(), connection.cursor() as cursor:
-        execute_prepared(cursor, _STORE_BATCH, [*columns, sorted(counts), now], _STORE_BATCH_TYPES)
+        execute_prepared(cursor, _STORE_BATCH, [*columns, sorted(codes), now], _STORE_BATCH_TYPES)
         # Within a group, seq follows k: sorted by (group id, seq), the new rows line up with ``rows``.
         return [(pk, seq) for pk, _, seq in sorted(cursor.fetchall(), key=lambda row: (row[1], row[2]))]
 
 
-def _store_batch_statements(rows: list[StoreRow], counts: dict[int, int], codes: dict[int, str],
-                            now) -> list[tuple[int, int]]:
+def _store_batch_statements(rows: list[StoreRow], codes: dict[int, str], now) -> list[tuple[int, int]]:
     """``_store_batch`` for SQLite (the embedded mode): the same writes as several statements in one transaction."""
+    counts = Counter(g for g, *_ in rows)
     with transaction.atomic(), connection.cursor() as cursor:
         before: dict[int, int] = {}
         for group_id in sorted(counts):  # in id order: see _STORE_BATCH
@@ -196,9 +196,9 @@ def message_send(*, sender: User, group_code: str, body: Any, client_id: Any, or
 def message_send_many(*, requests: Sequence[SendRequest]) -> list[Outcome]:
     """Check and store many messages (from many senders, into many groups) in one transaction.
 
-    One commit (one fsync), one statement for the seqs and the messages and one multi-row network-log INSERT serve
-    the whole batch, instead of one of each per message. Each request gets its own outcome: a SendResult, or the ApplicationError refusing it; a refusal
-    never affects the other requests. Checks run in the same order as for a single message. Side effects as
+    One statement (seqs, messages and their network-log rows) and one commit, one fsync, serve the whole batch
+    instead of one of each per message. Each request gets its own outcome: a SendResult, or the ApplicationError
+    refusing it; a refusal never affects the other requests. Checks run in the same order as for a single message. Side effects as
     ``message_send``; one ``message.batch`` broadcast per group after commit. The socket batcher runs the two halves,
     ``message_batch_check`` and ``message_batch_store``, on two threads so one batch is checked while the one before
     it commits.
@@ -387,7 +387,6 @@ def _write(accepted: dict, *, groups_by_id: dict[int, Group], outcomes: list) ->
     order = [(group_id, k, item) for group_id in sorted(accepted) for k, item in enumerate(accepted[group_id], 1)]
     stored = _store_batch([(group_id, k, request.sender, client_id, MessageKind.TEXT, body, request.origin)
                            for group_id, k, (_, request, body, client_id, _) in order],
-                          {group_id: len(items) for group_id, items in accepted.items()},
                           {group_id: groups_by_id[group_id].code for group_id in accepted}, now)
     for (group_id, _, (i, request, body, client_id, membership)), (pk, seq) in zip(order, stored, strict=True):
         message = Message(id=pk, group_id=group_id, seq=seq, sender=request.sender, client_id=client_id, body=body,

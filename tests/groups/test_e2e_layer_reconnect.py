@@ -14,7 +14,7 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.groups.test_e2e_two_servers import _connect, _setup
+from tests.groups.e2e import chat_group, connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -51,8 +51,8 @@ def _seqs(frames: list[dict]) -> list[int]:
 
 
 async def test_after_the_layers_subscription_is_cut_live_delivery_comes_back_and_resume_fills_the_gap(live_asgi):
-    code, tokens = await _setup(2)
-    sender, receiver = await _connect(live_asgi, tokens[0]), await _connect(live_asgi, tokens[1])
+    code, tokens = await chat_group(2)
+    sender, receiver = await connect(live_asgi, tokens[0]), await connect(live_asgi, tokens[1])
 
     async def send(i: int) -> int:
         await sender.send(json.dumps({"type": "send", "group": code, "client_id": f"c{i}", "body": f"第{i}条"}))

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
-from rest_framework.authtoken.models import Token
 
-from groups import services
 from groups.models import Message
-from tests.factories import ORIGIN, UserFactory, make_group
+from tests.groups.e2e import chat_group, connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -37,38 +34,13 @@ def _send_buffer_max() -> int:
 MESSAGES = (_send_buffer_max() + 2**20) // (len(BODY.encode()) + 200) + 1
 
 
-@sync_to_async
-def _setup() -> tuple[str, str, str, str]:
-    from accounts.models import GradePermission
-
-    GradePermission.objects.update(message_rate="100000/10second")
-    sender, slow, fast = (UserFactory(nickname=n) for n in ("sender", "slow", "fast"))
-    group = make_group(sender)
-    for user in (slow, fast):
-        services.group_join(user=user, group=group, origin=ORIGIN)
-    return group.code, *(Token.objects.create(user=u).key for u in (sender, slow, fast))
-
-
-async def _connect(live, token: str, *, receive_buffer: int | None = None):
-    sock = None
-    if receive_buffer is not None:  # set before connecting, so the TCP window stays small
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, (live.host, live.port))
-    # Without permessage-deflate: the repetitive bodies would otherwise shrink to almost nothing on the wire.
-    ws = await websockets.connect(f"{live.ws_url}?token={token}", origin=live.url, sock=sock, max_size=None,
-                                  compression=None)
-    assert json.loads(await ws.recv())["type"] == "hello"
-    return ws
-
-
 async def test_a_client_that_stops_reading_is_closed_with_4408_and_the_others_get_everything(live_asgi, settings):
     settings.GROUPCHAT = {**settings.GROUPCHAT, "SOCKET_BACKLOG_FRAMES": 5, "SEND_RATE": "100000/10second"}
-    code, sender_token, slow_token, fast_token = await _setup()
-    slow = await _connect(live_asgi, slow_token, receive_buffer=4096)  # and never reads again until the end
-    fast = await _connect(live_asgi, fast_token)
-    sender = await _connect(live_asgi, sender_token)
+    code, (sender_token, slow_token, fast_token) = await chat_group(3)
+    # Without permessage-deflate: the repetitive bodies would otherwise shrink to almost nothing on the wire.
+    slow = await connect(live_asgi, slow_token, receive_buffer=4096, compression=None)  # never reads until the end
+    fast = await connect(live_asgi, fast_token)
+    sender = await connect(live_asgi, sender_token)
     received: list[int] = []
 
     async def read_fast() -> None:

@@ -12,36 +12,15 @@ import asyncio
 import json
 
 import pytest
-import websockets
 from asgiref.sync import sync_to_async
-from rest_framework.authtoken.models import Token
 
-from groups import services
 from groups.models import Message
-from tests.factories import ORIGIN, UserFactory, make_group
+from tests.groups.e2e import chat_group, connect
 from tests.live_server import start_live_server
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 PER_SENDER = 40
-
-
-@sync_to_async
-def _setup(n: int) -> tuple[str, list[str]]:
-    from accounts.models import GradePermission
-
-    GradePermission.objects.update(message_rate="100000/10second")
-    users = [UserFactory(nickname=f"u{i}") for i in range(n)]
-    group = make_group(users[0])
-    for user in users[1:]:
-        services.group_join(user=user, group=group, origin=ORIGIN)
-    return group.code, [Token.objects.create(user=u).key for u in users]
-
-
-async def _connect(server, token: str):
-    ws = await websockets.connect(f"{server.ws_url}?token={token}", origin=server.url)
-    assert json.loads(await ws.recv())["type"] == "hello"
-    return ws
 
 
 async def _send_all(ws, code: str, name: str) -> list[int]:
@@ -69,12 +48,12 @@ async def _receive(ws, total: int) -> list[int]:
 
 async def test_members_on_different_servers_get_every_message_once(live_asgi, settings):
     settings.GROUPCHAT = {**settings.GROUPCHAT, "SEND_RATE": "100000/10second"}
-    code, tokens = await _setup(6)
+    code, tokens = await chat_group(6)
     other = await sync_to_async(start_live_server)()
     try:
         servers = [live_asgi, other]
-        senders = [await _connect(servers[k], tokens[k]) for k in range(2)]  # one sender on each server
-        receivers = [await _connect(servers[k % 2], t) for k, t in enumerate(tokens[2:])]  # two on each
+        senders = [await connect(servers[k], tokens[k]) for k in range(2)]  # one sender on each server
+        receivers = [await connect(servers[k % 2], t) for k, t in enumerate(tokens[2:])]  # two on each
         total = 2 * PER_SENDER
         listening = [asyncio.create_task(_receive(ws, total)) for ws in receivers]
         acked = await asyncio.gather(*(_send_all(ws, code, f"s{k}") for k, ws in enumerate(senders)))
