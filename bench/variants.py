@@ -22,7 +22,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
 VARIANTS = {v.strip() for v in os.environ.get("BENCH_VARIANTS", "").split(",") if v.strip()}
-KNOWN = {"no-dispatch-close", "db-threads", "no-health-check", "switch-interval", "plain-pubsub"}
+KNOWN = {"no-pipeline", "no-dispatch-close", "db-threads", "no-health-check", "switch-interval", "plain-pubsub"}
 if VARIANTS - KNOWN:
     raise SystemExit(f"unknown bench variants {sorted(VARIANTS - KNOWN)}; known: {sorted(KNOWN)}")
 
@@ -58,5 +58,18 @@ if "db-threads" in VARIANTS:
     import groups.consumers
 
     groups.consumers.database_sync_to_async = functools.partial(DatabaseSyncToAsync, thread_sensitive=False)
+
+if "no-pipeline" in VARIANTS:
+    import groups.batcher as batcher
+
+    async def _round(self, batch):
+        try:
+            plan = await batcher.database_thread(batcher.message_batch_check)(requests=[r for r, _ in batch])
+        except Exception as exc:
+            batcher._failed(batch, exc)
+            return
+        await batcher._store(batch, plan)
+
+    batcher._Pipeline.round = _round
 
 __all__ = ["VARIANTS", "application"]
