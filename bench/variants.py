@@ -22,7 +22,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
 VARIANTS = {v.strip() for v in os.environ.get("BENCH_VARIANTS", "").split(",") if v.strip()}
-KNOWN = {"no-pipeline", "no-dispatch-close", "db-threads", "no-health-check", "switch-interval", "plain-pubsub"}
+KNOWN = {"round-stats", "no-pipeline", "no-dispatch-close", "db-threads", "no-health-check", "switch-interval", "plain-pubsub"}
 if VARIANTS - KNOWN:
     raise SystemExit(f"unknown bench variants {sorted(VARIANTS - KNOWN)}; known: {sorted(KNOWN)}")
 
@@ -71,5 +71,44 @@ if "no-pipeline" in VARIANTS:
         await batcher._store(batch, plan)
 
     batcher._Pipeline.round = _round
+
+if "round-stats" in VARIANTS:
+    import json
+    import threading
+    import time
+
+    import psutil
+
+    import groups.batcher as batcher
+
+    STATS = {"rounds": 0, "items": 0, "check_wall": 0.0, "check_cpu": 0.0, "store_wall": 0.0, "store_cpu": 0.0}
+
+    def _timed(fn, key):
+        @functools.wraps(fn)
+        def run(**kwargs):
+            w, c = time.perf_counter(), time.thread_time()
+            try:
+                return fn(**kwargs)
+            finally:
+                STATS[f"{key}_wall"] += time.perf_counter() - w
+                STATS[f"{key}_cpu"] += time.thread_time() - c
+                if key == "check":
+                    STATS["rounds"] += 1
+                    STATS["items"] += len(kwargs["requests"])
+        return run
+
+    batcher.message_batch_check = _timed(batcher.message_batch_check, "check")
+    batcher.message_batch_store = _timed(batcher.message_batch_store, "store")
+
+    def _dump():
+        proc = psutil.Process()
+        while True:
+            time.sleep(1)
+            names = {t.native_id: t.name for t in threading.enumerate()}
+            threads = {f"{names.get(t.id, t.id)}": round(t.user_time + t.system_time, 3) for t in proc.threads()}
+            with open(f"/tmp/roundstats-{os.getpid()}.json", "w") as f:
+                json.dump({**STATS, "threads": threads}, f)
+
+    threading.Thread(target=_dump, daemon=True, name="round-stats").start()
 
 __all__ = ["VARIANTS", "application"]
