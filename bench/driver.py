@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from picows import WSCloseCode, WSListener, WSMsgType, WSTransport, ws_connect
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
@@ -21,6 +22,113 @@ from .common import HOST, percentiles
 from .data import token_for
 
 PAD = "压测 lorem ipsum dolor sit amet, consectetur adipiscing"
+
+
+# --- the client library: one socket's frames in and out ---------------------------------------------------------------
+# picows (the default) hands each frame to a callback as it arrives, in Cython: no per-frame future, queue or task,
+# so the driver spends a fraction of what the websockets library's asyncio client does per frame (which had put the
+# driver, not the server, at the limit of the fan-out ceiling). ``--client websockets`` selects the other for
+# comparison; the JSON records which one ran.
+CLIENT = {"value": "picows"}
+
+
+class WebsocketsSocket:
+    """The websockets library's asyncio client."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+
+    @classmethod
+    async def open(cls, url: str, origin: str, timeout: float) -> WebsocketsSocket:
+        return cls(await connect(url, origin=origin, compression=None, ping_interval=None, max_size=2**22,
+                                 open_timeout=timeout, close_timeout=2))
+
+    async def recv(self) -> str:
+        return await self.ws.recv()
+
+    async def send(self, text: str) -> None:
+        await self.ws.send(text)
+
+    async def listen(self, on_frame) -> str | None:
+        """Hand every frame to ``on_frame`` until the socket closes; the close code."""
+        try:
+            async for raw in self.ws:
+                on_frame(raw)
+        except ConnectionClosed as exc:
+            return f"{exc.rcvd.code if exc.rcvd else 'no close frame'}"
+        return None  # a normal close (1000, 1001), as the end of its iteration says
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+class PicowsSocket(WSListener):
+    """picows' core API: ``on_ws_frame`` is called for each frame straight from the transport's buffer."""
+
+    def __init__(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.transport: WSTransport | None = None
+        self.on_frame = None  # set by ``listen``; frames before that (the hello) queue in ``early``
+        self.early: list[bytes] = []
+        self.arrived = asyncio.Event()
+        self.close_code: str | None = None
+        self.gone = loop.create_future()
+
+    @classmethod
+    async def open(cls, url: str, origin: str, timeout: float) -> PicowsSocket:
+        _, listener = await asyncio.wait_for(ws_connect(cls, url, websocket_handshake_timeout=timeout,
+                                                        max_frame_size=2**22, extra_headers={"Origin": origin}),
+                                             timeout)
+        return listener
+
+    def on_ws_connected(self, transport: WSTransport) -> None:
+        self.transport = transport
+
+    def on_ws_frame(self, transport: WSTransport, frame) -> None:
+        kind = frame.msg_type
+        if kind == WSMsgType.TEXT:
+            if not frame.fin:  # the server sends whole messages; a fragment would be misread, so say so
+                raise RuntimeError("fragmented frame")
+            data = frame.get_payload_as_bytes()
+            if self.on_frame is not None:
+                self.on_frame(data)
+            else:
+                self.early.append(data)
+                self.arrived.set()
+        elif kind == WSMsgType.CLOSE:
+            self.close_code = str(frame.get_close_code().value)
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        if not self.gone.done():
+            self.gone.set_result(self.close_code or "no close frame")
+
+    async def recv(self) -> bytes:
+        while not self.early:
+            if self.gone.done():
+                raise ConnectionError(f"closed {self.gone.result()}")
+            self.arrived.clear()
+            await asyncio.wait([asyncio.ensure_future(self.arrived.wait()), self.gone],
+                               return_when=asyncio.FIRST_COMPLETED)
+        return self.early.pop(0)
+
+    async def send(self, text: str) -> None:
+        self.transport.send(WSMsgType.TEXT, text.encode())
+
+    async def listen(self, on_frame) -> str | None:
+        """As ``WebsocketsSocket.listen``."""
+        for data in self.early:
+            on_frame(data)
+        self.early.clear()
+        self.on_frame = on_frame
+        code = await asyncio.shield(self.gone)
+        return None if code in ("1000", "1001") else code
+
+    async def close(self) -> None:
+        if not self.transport.is_disconnected():
+            self.transport.send_close(WSCloseCode.OK)
+            await self.transport.wait_disconnected()
 
 
 # --- adapters: the two servers' wire formats ------------------------------------------------------------------------
@@ -98,9 +206,8 @@ class Client:
     last_rx: float = 0.0
 
     async def open(self, timeout: float) -> None:
-        self.ws = await connect(self.adapter.url(self.user_id, self.group), origin=f"http://{HOST}:{self.adapter.port}",
-                                compression=None, ping_interval=None, max_size=2**22, open_timeout=timeout,
-                                close_timeout=2)
+        opener = PicowsSocket.open if CLIENT["value"] == "picows" else WebsocketsSocket.open
+        self.ws = await opener(self.adapter.url(self.user_id, self.group), f"http://{HOST}:{self.adapter.port}", timeout)
         if self.adapter.hello:
             frame = orjson.loads(await asyncio.wait_for(self.ws.recv(), timeout))
             if frame.get("type") != "hello":
@@ -108,41 +215,40 @@ class Client:
         self.reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        parse = self.adapter.parse
         try:
-            async for raw in self.ws:
-                wall = time.time()
-                mono = time.monotonic()
-                for kind, cid, seq, extra in parse(orjson.loads(raw)):
-                    if kind == "message":
-                        self.last_rx = mono
-                        if not self.receiver or cid is None:
-                            continue
-                        n = self.received.get(cid, 0)
-                        self.received[cid] = n + 1
-                        if n == 0:
-                            if seq is not None:
-                                self.seqs.append(seq)
-                            try:
-                                self.lat.append(wall - float(extra.split(" ", 2)[1]))
-                            except (AttributeError, IndexError, ValueError):
-                                pass
-                    elif kind == "ack":
-                        entry = self.pending.pop(cid, None)
-                        if entry is not None:
-                            self.ack_lat.append(mono - entry[0])
-                            self.acked[cid] = seq
-                            if entry[1] is not None and not entry[1].done():
-                                entry[1].set_result(True)
-                    elif kind == "error":
-                        self.errors[extra or "?"] += 1
-                        entry = self.pending.pop(cid, None) if cid else None
-                        if entry is not None and entry[1] is not None and not entry[1].done():
-                            entry[1].set_result(False)
-        except ConnectionClosed as exc:
-            self.closed = f"{exc.rcvd.code if exc.rcvd else 'no close frame'}"
+            self.closed = await self.ws.listen(self._on_frame)
         except Exception as exc:  # a bad frame ends this socket's reading, and is reported
             self.closed = f"reader error {exc!r}"[:200]
+
+    def _on_frame(self, raw: bytes | str) -> None:
+        wall = time.time()
+        mono = time.monotonic()
+        for kind, cid, seq, extra in self.adapter.parse(orjson.loads(raw)):
+            if kind == "message":
+                self.last_rx = mono
+                if not self.receiver or cid is None:
+                    continue
+                n = self.received.get(cid, 0)
+                self.received[cid] = n + 1
+                if n == 0:
+                    if seq is not None:
+                        self.seqs.append(seq)
+                    try:
+                        self.lat.append(wall - float(extra.split(" ", 2)[1]))
+                    except (AttributeError, IndexError, ValueError):
+                        pass
+            elif kind == "ack":
+                entry = self.pending.pop(cid, None)
+                if entry is not None:
+                    self.ack_lat.append(mono - entry[0])
+                    self.acked[cid] = seq
+                    if entry[1] is not None and not entry[1].done():
+                        entry[1].set_result(True)
+            elif kind == "error":
+                self.errors[extra or "?"] += 1
+                entry = self.pending.pop(cid, None) if cid else None
+                if entry is not None and entry[1] is not None and not entry[1].done():
+                    entry[1].set_result(False)
 
     def _body(self, cid: str) -> str:
         return f"{cid} {time.time():.6f} {PAD}"

@@ -204,7 +204,7 @@ def finish(name: str, runs: list[dict[str, Any]], extra: dict[str, Any] | None =
     print()
     print_table(rows)
     result: dict[str, Any] = {"scenario": name, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(), "variant": VARIANT["value"],
-                              "argv": sys.argv, "runs": runs, "table": rows, **(extra or {})}
+                              "client": driver.CLIENT["value"], "argv": sys.argv, "runs": runs, "table": rows, **(extra or {})}
     gc = [r for r in runs if r["target"] == "groupchat"]
     base = [r for r in runs if r["target"] == "baseline"]
     if gc and base:
@@ -792,7 +792,7 @@ def cmd_history(a) -> None:
             for k, v in runs.items()]
     print()
     print_table(rows)
-    result = {"scenario": "history", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(), "variant": VARIANT["value"],
+    result = {"scenario": "history", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(), "variant": VARIANT["value"], "client": driver.CLIENT["value"],
               "last_seq": last_seq, "fill": fill, "pages": runs, "table": rows, "explain": explain,
               "resources": resources, "params": vars(a)}
     path = write_result("history", result)
@@ -843,6 +843,9 @@ def main(argv: list[str] | None = None) -> None:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--variant", default="",
                    help="comma-separated what-if patches of the groupchat server (see bench/variants.py)")
+    p.add_argument("--client", choices=["picows", "websockets"], default="picows",
+                   help="the driver's WebSocket client library (picows: frames to a callback, in Cython; websockets: "
+                        "the asyncio client used before 2026-11-28's second evening)")
     p.add_argument("--ref", default="HEAD",
                    help="git ref whose snapshot is the code under test (default HEAD), or 'worktree' for the live tree")
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -956,7 +959,9 @@ def main(argv: list[str] | None = None) -> None:
     except BlockingIOError:
         raise SystemExit("another bench run is in progress (bench/results/.lock)") from None
     VARIANT["value"] = a.variant
-    print(f"code under test: {use_app(a.ref)['ref']}" + (f", variants {a.variant}" if a.variant else ""), flush=True)
+    driver.CLIENT["value"] = a.client
+    print(f"code under test: {use_app(a.ref)['ref']}" + (f", variants {a.variant}" if a.variant else "")
+          + f", driver client {a.client}", flush=True)
     a.fn(a)
 
 
