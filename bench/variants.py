@@ -11,6 +11,11 @@ changed). Each one tests a suggestion in docs/performance.md; select with ``--va
   the GIL on every query round trip and, while the event loop thread is busy, waits up to the switch interval to get
   it back, a dozen times per message. Adopted as the server's default (``GROUPCHAT_SWITCH_INTERVAL_MS``, 0.5) after
   this variant gave 1,174-1,214 msgs/s against 1,033-1,057 without it; the variant now changes nothing.
+- ``no-pipeline``: the send batcher without its two stages: a batch is checked only after the one before it is stored
+  (tests whether the pipeline's smaller batches cost more than its overlap gains; on two processes they do not:
+  ingest x1 918 / x2 763 msgs/s against 939-1,371 / 790-894 with the pipeline, 2026-11-28).
+- ``round-stats``: no change of behaviour; counts the batcher's rounds and items and times each stage (wall and the
+  thread's CPU), and writes them with every thread's CPU to ``/tmp/roundstats-<pid>.json`` once a second.
 - ``plain-pubsub``: channels_redis' own pub/sub layer instead of groupchat's subclass, so every message frame is queued
   for, decoded by and dispatched in each receiving consumer's task (the fan-out before direct socket writes).
 """
