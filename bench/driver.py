@@ -131,6 +131,12 @@ class PicowsSocket(WSListener):
             await self.transport.wait_disconnected()
 
 
+async def open_socket(url: str, origin: str, timeout: float) -> PicowsSocket | WebsocketsSocket:
+    """A connected socket of the selected client library (``CLIENT``)."""
+    opener = PicowsSocket.open if CLIENT["value"] == "picows" else WebsocketsSocket.open
+    return await opener(url, origin, timeout)
+
+
 # --- adapters: the two servers' wire formats ------------------------------------------------------------------------
 @dataclass
 class GroupchatAdapter:
@@ -206,8 +212,8 @@ class Client:
     last_rx: float = 0.0
 
     async def open(self, timeout: float) -> None:
-        opener = PicowsSocket.open if CLIENT["value"] == "picows" else WebsocketsSocket.open
-        self.ws = await opener(self.adapter.url(self.user_id, self.group), f"http://{HOST}:{self.adapter.port}", timeout)
+        self.ws = await open_socket(self.adapter.url(self.user_id, self.group), f"http://{HOST}:{self.adapter.port}",
+                                    timeout)
         if self.adapter.hello:
             frame = orjson.loads(await asyncio.wait_for(self.ws.recv(), timeout))
             if frame.get("type") != "hello":

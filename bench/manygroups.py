@@ -55,7 +55,7 @@ from .common import (
     redis_url,
     use_app,
 )
-from .driver import connect_all
+from .driver import CLIENT, connect_all, open_socket
 
 DB = "gc_bench_many"
 REDIS_DB = 13  # the suite owns 10 and 11
@@ -226,15 +226,12 @@ class Sock:
 
     async def open(self, timeout: float) -> float:
         """Connect and wait for ``hello``; seconds from the TCP connect to ``hello``."""
-        from websockets.asyncio.client import connect
-
         from .common import HOST
         from .data import token_for
 
         t0 = time.monotonic()
-        self.ws = await connect(f"ws://{HOST}:{self.port}/ws/?token={token_for(self.uid)}",
-                                origin=f"http://{HOST}:{self.port}", compression=None, ping_interval=None,
-                                max_size=2**22, open_timeout=timeout, close_timeout=2)
+        self.ws = await open_socket(f"ws://{HOST}:{self.port}/ws/?token={token_for(self.uid)}",
+                                    f"http://{HOST}:{self.port}", timeout)
         frame = orjson.loads(await asyncio.wait_for(self.ws.recv(), timeout))
         took = time.monotonic() - t0
         if frame.get("type") != "hello":
@@ -244,59 +241,58 @@ class Sock:
         return took
 
     async def _read(self) -> None:
-        from websockets.exceptions import ConnectionClosed
-
-        book, uid, got = self.book, self.uid, self.got
-        prefix = book.active
         try:
-            async for raw in self.ws:
-                wall = time.time()
-                mono = time.monotonic()
-                self.frames += 1
-                frame = orjson.loads(raw)
-                kind = frame.get("type")
-                if kind == "message":
-                    msgs = [frame["message"]]
-                elif kind == "messages":
-                    msgs = frame["messages"]
-                elif kind == "ack":
-                    cid = frame.get("client_id")
-                    sent = book.sent.get(cid)
-                    if sent is not None and cid not in book.acks:
-                        book.acks[cid] = mono - sent[2]
-                    if frame.get("duplicate"):  # a client_id stored before: nothing is delivered (must not happen)
-                        book.errors["ack_duplicate"] += 1
-                    continue
-                elif kind == "error":
-                    book.errors[frame.get("code") or "?"] += 1
-                    continue
-                else:
-                    continue
-                for m in msgs:
-                    cid = m.get("client_id") or ""
-                    if book.waiters:
-                        fut = book.waiters.get((uid, cid))
-                        if fut is not None and not fut.done():
-                            fut.set_result(mono)
-                    if not cid.startswith(prefix):
-                        continue
-                    sent = book.sent.get(cid)
-                    if sent is None or sent[1] == uid or uid == book.big_user:
-                        continue  # the sender's own copy, or the big user's
-                    n = got.get(cid, 0)
-                    got[cid] = n + 1
-                    if n == 0:
-                        book.first_rx += 1
-                        book.last_rx = mono
-                        try:
-                            t_sent = float(m["body"].split(" ", 2)[1])
-                            self.lat.append((t_sent, wall - t_sent))
-                        except (KeyError, IndexError, ValueError, AttributeError):
-                            pass
-        except ConnectionClosed as exc:
-            self.closed = f"closed {exc.rcvd.code if exc.rcvd else 'no close frame'}"
+            code = await self.ws.listen(self._on_frame)
+            self.closed = f"closed {code}" if code else None
         except Exception as exc:  # a bad frame ends this socket's reading, and is reported
             self.closed = f"reader error {exc!r}"[:200]
+
+    def _on_frame(self, raw: bytes | str) -> None:
+        book, uid, got = self.book, self.uid, self.got
+        wall = time.time()
+        mono = time.monotonic()
+        self.frames += 1
+        frame = orjson.loads(raw)
+        kind = frame.get("type")
+        if kind == "message":
+            msgs = [frame["message"]]
+        elif kind == "messages":
+            msgs = frame["messages"]
+        elif kind == "ack":
+            cid = frame.get("client_id")
+            sent = book.sent.get(cid)
+            if sent is not None and cid not in book.acks:
+                book.acks[cid] = mono - sent[2]
+            if frame.get("duplicate"):  # a client_id stored before: nothing is delivered (must not happen)
+                book.errors["ack_duplicate"] += 1
+            return
+        elif kind == "error":
+            book.errors[frame.get("code") or "?"] += 1
+            return
+        else:
+            return
+        prefix = book.active
+        for m in msgs:
+            cid = m.get("client_id") or ""
+            if book.waiters:
+                fut = book.waiters.get((uid, cid))
+                if fut is not None and not fut.done():
+                    fut.set_result(mono)
+            if not cid.startswith(prefix):
+                continue
+            sent = book.sent.get(cid)
+            if sent is None or sent[1] == uid or uid == book.big_user:
+                continue  # the sender's own copy, or the big user's
+            n = got.get(cid, 0)
+            got[cid] = n + 1
+            if n == 0:
+                book.first_rx += 1
+                book.last_rx = mono
+                try:
+                    t_sent = float(m["body"].split(" ", 2)[1])
+                    self.lat.append((t_sent, wall - t_sent))
+                except (KeyError, IndexError, ValueError, AttributeError):
+                    pass
 
     async def send(self, code: str, cid: str, gidx: int) -> None:
         self.book.sent[cid] = (gidx, self.uid, time.monotonic())
@@ -720,6 +716,8 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.manygroups", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--ref", default="HEAD", help="git ref under test (default HEAD), or 'worktree'")
+    p.add_argument("--client", choices=["picows", "websockets"], default="picows",
+                   help="the driver's WebSocket client library (bench/driver.py)")
     p.add_argument("--users", type=int, default=3000)
     p.add_argument("--groups-per-user", type=int, default=50)
     p.add_argument("--group-size", type=int, default=30)
@@ -745,7 +743,8 @@ def main(argv: list[str] | None = None) -> None:
     a = p.parse_args(argv)
 
     lock = _lock(a.lock_timeout)  # noqa: F841  (held until exit)
-    print(f"code under test: {use_app(a.ref)['ref']}", flush=True)
+    CLIENT["value"] = a.client
+    print(f"code under test: {use_app(a.ref)['ref']}, driver client {a.client}", flush=True)
     lay = layout(a.users, a.groups_per_user, a.group_size, a.big_groups)
     print(f"layout: {a.users:,} users x {a.groups_per_user} groups, {lay.n_groups:,} groups of {a.group_size}, "
           f"big user {lay.big_user} in {len(lay.big)}", flush=True)
@@ -766,7 +765,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         srv.stop()
     full = {"scenario": "manygroups", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
-            "code_under_test": app_ref(), "argv": sys.argv, "params": vars(a), "targets": TARGETS,
+            "code_under_test": app_ref(), "client": a.client, "argv": sys.argv, "params": vars(a), "targets": TARGETS,
             "layout": {"users": lay.users, "groups": lay.n_groups, "group_size": lay.size,
                        "groups_per_user": lay.per_user, "big_user": lay.big_user, "big_groups": len(lay.big)},
             "setup": setup, "server_log": str(srv.log.relative_to(ROOT)), **result}
