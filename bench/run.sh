@@ -11,7 +11,7 @@ if [ "${1:-}" = "all" ]; then
   $PY -m bench.run "$@" queries
   $PY -m bench.run "$@" ingest --duration 20 --repeat 2 --targets groupchat,baseline       # scenario 1
   $PY -m bench.run "$@" fanout --members 200,2000 --duration 20                          # scenario 2
-  $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 2,4,8,12,16 --targets groupchat
+  $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 2,4,8,12,16,20,24 --targets groupchat
   $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 2 --targets baseline
   $PY -m bench.run --variant plain-pubsub "$@" fanout-ceiling --members 2000 --rates 2,4 --targets groupchat
   $PY -m bench.manygroups "$@"                                                            # scenario 3
@@ -20,7 +20,7 @@ if [ "${1:-}" = "all" ]; then
   $PY -m bench.run "$@" history --under-load --history 1000000 --spread 9000000 --servers 2 --ingest-rate 0
   $PY -m bench.run "$@" ingest --servers 1,2 --repeat 2 --targets groupchat              # scenario 5
   $PY -m bench.run "$@" ingest-ceiling --servers 1,2 --rates 800,1000,1200,1400,1600,1800,2000
-  $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 8,12,16 --servers 1,2 --targets groupchat
+  $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 12,16,20,24,28,32 --servers 1,2 --targets groupchat
   $PY -m bench.run "$@" scaleout --duration 20
   $PY -m bench.run "$@" profile --duration 15
   exit 0
