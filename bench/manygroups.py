@@ -1,7 +1,8 @@
 """Scenario 3, many groups: ``python -m bench.manygroups [--users 3000] [--duration 30] ...``
 
 Its own database ``gc_bench_many`` (dropped, recreated and migrated from the code under test, then COPYed) and Redis
-db 13, one groupchat server (uvicorn, pub/sub channel layer). Layout, deterministic: ``--users`` users, each in exactly
+db 13, one groupchat server (uvicorn, pub/sub channel layer), or ``--servers N`` of them on the one Redis layer with the
+sockets spread round-robin (CPU and memory figures are then sums over the processes). Layout, deterministic: ``--users`` users, each in exactly
 ``--groups-per-user`` groups of ``--group-size`` members (50 rounds; each round shuffles the users and cuts them into
 groups, so a user is in one group per round and never twice in a group), plus one "big" user in ``--big-groups`` of
 those groups (spread evenly over them). Default 3,000 users, 5,000 groups of 30, a big user in 500.
@@ -564,36 +565,45 @@ async def active_phase(ctx: Ctx, a, sampler) -> dict[str, Any]:
     }
 
 
-async def scenario(a, lay: Layout, srv) -> dict[str, Any]:
+async def scenario(a, lay: Layout, srvs: list) -> dict[str, Any]:
+    """The phases on ``srvs`` (one or more server processes; sockets spread round-robin over them, the big user on the
+    first). CPU and RSS figures are the sums over the processes."""
     from .server import Sampler
+
+    pids = [s.pid for s in srvs]
+
+    def rss() -> float:
+        return round(sum(_rss_mib(pid) for pid in pids), 1)
 
     class ManySampler(Sampler):
         def _role(self, p, me):
+            if p.pid in pids:
+                return "server:groupchat"
             role = super()._role(p, me)
             if role.startswith("other:postgres") and f" {DB} " in " ".join(p.info.get("cmdline") or []):
                 return "postgres"
             return role
 
     book = Book(active=f"m{int(time.time() * 1000) % 10**9}", big_user=lay.big_user)
-    socks = {u: Sock(u, srv.port, book) for u in range(1, lay.users + 1)}
-    ctx = Ctx(lay, srv.port, book, socks, {group_code(g + 1): g for g in range(lay.n_groups)})
-    out: dict[str, Any] = {"server_rss_mib_at_start": _rss_mib(srv.pid)}
+    socks = {u: Sock(u, srvs[u % len(srvs)].port, book) for u in range(1, lay.users + 1)}
+    ctx = Ctx(lay, srvs[0].port, book, socks, {group_code(g + 1): g for g in range(lay.n_groups)})
+    out: dict[str, Any] = {"servers": len(srvs), "server_rss_mib_at_start": rss()}
     if a.big_runs:
         print(f"big user cold (empty server, {a.cold_runs} runs) ...", flush=True)
         out["big_user_cold"] = await big_user_runs(ctx, a.cold_runs, "cold", a.big_gap, "cc")
     print(f"a. connecting {lay.users:,} sockets, {a.connect_concurrency} at a time ...", flush=True)
     import psutil
 
-    proc = psutil.Process(srv.pid)
-    cpu0 = sum(proc.cpu_times()[:2])
-    spy = Spy(srv.pid, "connect", a.pyspy) if a.pyspy else None
+    procs = [psutil.Process(pid) for pid in pids]
+    cpu0 = sum(sum(proc.cpu_times()[:2]) for proc in procs)
+    spy = Spy(pids[0], "connect", a.pyspy) if a.pyspy else None
     conn = await connect_all(list(socks.values()), concurrency=a.connect_concurrency, deadline_s=a.connect_deadline)
     for s in socks.values():
         if s.closed and s.closed.startswith("connect failed"):
             s.ws = None  # as before: a failed socket takes no part in the load
     if spy is not None:
         out["pyspy_connect"] = spy.stop()
-    conn["server_cpu_s"] = round(sum(proc.cpu_times()[:2]) - cpu0, 2)
+    conn["server_cpu_s"] = round(sum(sum(proc.cpu_times()[:2]) for proc in procs) - cpu0, 2)
     print(f"   {conn['ok']:,} connected in {conn['all_connected_s']} s; waiting {a.idle_wait} s idle", flush=True)
     # The driver's thousands of long-lived socket objects out of the cyclic collector's way: a full collection over
     # them can stall the driver's loop, which would show up as delivery latency (the loop-lag figure tells).
@@ -602,14 +612,14 @@ async def scenario(a, lay: Layout, srv) -> dict[str, Any]:
     await asyncio.sleep(a.idle_wait)
     samples = []
     for _ in range(3):
-        samples.append(_rss_mib(srv.pid))
+        samples.append(rss())
         await asyncio.sleep(1.0)
     conn["idle_server_rss_mib"] = max(samples)
     conn["idle_server_rss_samples_mib"] = samples
     conn["rss_per_connection_kib"] = round((max(samples) - out["server_rss_mib_at_start"]) * 1024 / max(conn["ok"], 1),
                                            1)
-    conn["server_threads"] = proc.num_threads()
-    conn["server_fds"] = proc.num_fds()
+    conn["server_threads"] = sum(proc.num_threads() for proc in procs)
+    conn["server_fds"] = sum(proc.num_fds() for proc in procs)
     conn["redis"] = _redis_stats(lay)
     conn["driver_frames_while_connecting"] = sum(s.frames for s in socks.values())
     out["connect"] = conn
@@ -618,12 +628,12 @@ async def scenario(a, lay: Layout, srv) -> dict[str, Any]:
         out["big_user_idle"] = await big_user_runs(ctx, a.big_runs, "idle", a.big_gap, "ci")
         out["regular_user_idle"] = await regular_reconnects(ctx, a.big_runs, a.big_gap)
     print(f"b. {a.active_groups} active groups x {a.rate} msg/s for {a.duration} s ...", flush=True)
-    spy = Spy(srv.pid, "active", a.pyspy) if a.pyspy else None
-    out["active"] = await active_phase(ctx, a, ManySampler({"groupchat": srv.pid}))
+    spy = Spy(pids[0], "active", a.pyspy) if a.pyspy else None
+    out["active"] = await active_phase(ctx, a, ManySampler({f"groupchat-{s.port}": s.pid for s in srvs}))
     if spy is not None:
         out["pyspy_active"] = spy.stop()
     out["unexpected_closes"] = dict(Counter(s.closed for s in socks.values() if s.closed))
-    out["server_rss_mib_at_end"] = _rss_mib(srv.pid)
+    out["server_rss_mib_at_end"] = rss()
     t0 = time.monotonic()
     await asyncio.gather(*(s.close() for s in socks.values()))
     out["close_all_s"] = round(time.monotonic() - t0, 2)
@@ -665,7 +675,7 @@ def table(r: dict[str, Any]) -> list[tuple[str, str, str]]:
          " / ".join(str(pct.get(k, "-")) for k in ("server:groupchat", "postgres", "redis", "driver")), ""),
         ("driver event-loop lag p99 / max ms (its own delay)",
          f"{ms(act.get('driver_loop_lag_ms'), 'p99')} / {ms(act.get('driver_loop_lag_ms'), 'max')}", ""),
-        ("server peak RSS in active phase (MiB)", str((res.get("peak_rss_mib") or {}).get("groupchat", "-")), ""),
+        ("server peak RSS in active phase (MiB)", f"{sum((res.get('peak_rss_mib') or {}).values()):,.1f}", ""),
     ]
     reg = r.get("regular_user_idle")
     if reg:
@@ -718,6 +728,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--ref", default="HEAD", help="git ref under test (default HEAD), or 'worktree'")
     p.add_argument("--client", choices=["picows", "websockets"], default="picows",
                    help="the driver's WebSocket client library (bench/driver.py)")
+    p.add_argument("--servers", type=int, default=1,
+                   help="server processes on the one Redis layer; sockets spread round-robin (scenario 5's question)")
     p.add_argument("--users", type=int, default=3000)
     p.add_argument("--groups-per-user", type=int, default=50)
     p.add_argument("--group-size", type=int, default=30)
@@ -758,17 +770,20 @@ def main(argv: list[str] | None = None) -> None:
     from .driver import run
 
     redis.Redis.from_url(redis_url(REDIS_DB)).flushdb()
-    srv = server.start("groupchat", "groupchat.asgi:application", many_env(), cwd=app_dir())
+    srvs = []
     try:
+        for _ in range(a.servers):
+            srvs.append(server.start("groupchat", "groupchat.asgi:application", many_env(), cwd=app_dir()))
         time.sleep(0.5)
-        result = run(scenario(a, lay, srv))
+        result = run(scenario(a, lay, srvs))
     finally:
-        srv.stop()
+        for srv in srvs:
+            srv.stop()
     full = {"scenario": "manygroups", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
             "code_under_test": app_ref(), "client": a.client, "argv": sys.argv, "params": vars(a), "targets": TARGETS,
             "layout": {"users": lay.users, "groups": lay.n_groups, "group_size": lay.size,
                        "groups_per_user": lay.per_user, "big_user": lay.big_user, "big_groups": len(lay.big)},
-            "setup": setup, "server_log": str(srv.log.relative_to(ROOT)), **result}
+            "setup": setup, "server_logs": [str(srv.log.relative_to(ROOT)) for srv in srvs], **result}
     rows = table(full)
     full["table"] = [{"figure": n, "value": v, "target": t} for n, v, t in rows]
     print()
