@@ -22,6 +22,9 @@ if [ "${1:-}" = "all" ]; then
   $PY -m bench.run "$@" ingest-ceiling --servers 1,2 --rates 800,1000,1200,1400,1600,1800,2000
   $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 12,16,20,24,28,32 --servers 1,2 --targets groupchat
   $PY -m bench.run "$@" scaleout --duration 20
+  for n in 1 2; do for r in 3 4 5 6; do                                                 # 5: many groups, 1 vs 2
+    $PY -m bench.manygroups --skip-setup --servers $n --rate $r --duration 20 --big-runs 0 --cold-runs 0
+  done; done
   $PY -m bench.run "$@" profile --duration 15
   exit 0
 fi
