@@ -88,17 +88,25 @@ class PicowsSocket(WSListener):
         kind = frame.msg_type
         if kind == WSMsgType.TEXT:
             if not frame.fin:  # the server sends whole messages; a fragment would be misread, so say so
-                raise RuntimeError("fragmented frame")
+                self._fail("fragmented frame")
+                return
             data = frame.get_payload_as_bytes()
-            if self.on_frame is not None:
-                self.on_frame(data)
-            else:
+            if self.on_frame is None:
                 self.early.append(data)
                 self.arrived.set()
+                return
+            try:
+                self.on_frame(data)
+            except Exception as exc:  # as with the websockets client: a bad frame ends this socket, and is reported
+                self._fail(f"reader error {exc!r}"[:200])
         elif kind == WSMsgType.CLOSE:
             self.close_code = str(frame.get_close_code().value)
             transport.send_close(frame.get_close_code())
             transport.disconnect()
+
+    def _fail(self, why: str) -> None:
+        self.close_code = why
+        self.transport.disconnect(graceful=False)
 
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         if not self.gone.done():
@@ -109,8 +117,9 @@ class PicowsSocket(WSListener):
             if self.gone.done():
                 raise ConnectionError(f"closed {self.gone.result()}")
             self.arrived.clear()
-            await asyncio.wait([asyncio.ensure_future(self.arrived.wait()), self.gone],
-                               return_when=asyncio.FIRST_COMPLETED)
+            waiter = asyncio.ensure_future(self.arrived.wait())
+            await asyncio.wait([waiter, self.gone], return_when=asyncio.FIRST_COMPLETED)
+            waiter.cancel()
         return self.early.pop(0)
 
     async def send(self, text: str) -> None:

@@ -1,11 +1,12 @@
 """Scenario 3, many groups: ``python -m bench.manygroups [--users 3000] [--duration 30] ...``
 
 Its own database ``gc_bench_many`` (dropped, recreated and migrated from the code under test, then COPYed) and Redis
-db 13, one groupchat server (uvicorn, pub/sub channel layer), or ``--servers N`` of them on the one Redis layer with the
-sockets spread round-robin (CPU and memory figures are then sums over the processes). Layout, deterministic: ``--users`` users, each in exactly
-``--groups-per-user`` groups of ``--group-size`` members (50 rounds; each round shuffles the users and cuts them into
-groups, so a user is in one group per round and never twice in a group), plus one "big" user in ``--big-groups`` of
-those groups (spread evenly over them). Default 3,000 users, 5,000 groups of 30, a big user in 500.
+db 13, one groupchat server (uvicorn, pub/sub channel layer), or ``--servers N`` of them on the one Redis layer with
+the sockets spread round-robin (CPU and memory figures are then sums over the processes). Layout, deterministic:
+``--users`` users, each in exactly ``--groups-per-user`` groups of ``--group-size`` members (50 rounds; each round
+shuffles the users and cuts them into groups, so a user is in one group per round and never twice in a group), plus
+one "big" user in ``--big-groups`` of those groups (spread evenly over them). Default 3,000 users, 5,000 groups of
+30, a big user in 500.
 
 Phases, each with a deadline:
 

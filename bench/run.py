@@ -845,7 +845,7 @@ def main(argv: list[str] | None = None) -> None:
                    help="comma-separated what-if patches of the groupchat server (see bench/variants.py)")
     p.add_argument("--client", choices=["picows", "websockets"], default="picows",
                    help="the driver's WebSocket client library (picows: frames to a callback, in Cython; websockets: "
-                        "the asyncio client used before 2026-11-28's second evening)")
+                        "the asyncio client that the figures before 2026-11-28 16:30 UTC were measured with)")
     p.add_argument("--ref", default="HEAD",
                    help="git ref whose snapshot is the code under test (default HEAD), or 'worktree' for the live tree")
     sub = p.add_subparsers(dest="cmd", required=True)
