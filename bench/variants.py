@@ -87,15 +87,20 @@ if "round-stats" in VARIANTS:
 
     import groups.batcher as batcher
 
-    STATS = {"rounds": 0, "items": 0, "check_wall": 0.0, "check_cpu": 0.0, "store_wall": 0.0, "store_cpu": 0.0}
+    STATS = {"rounds": 0, "items": 0, "check_wall": 0.0, "check_cpu": 0.0, "store_wall": 0.0, "store_cpu": 0.0,
+             "check_gap": 0.0, "store_gap": 0.0}
+    LAST_END: dict[str, float] = {}
 
     def _timed(fn, key):
         @functools.wraps(fn)
         def run(**kwargs):
             w, c = time.perf_counter(), time.thread_time()
+            if key in LAST_END and w - LAST_END[key] < 0.05:  # idle between two rounds of a busy stage
+                STATS[f"{key}_gap"] += w - LAST_END[key]
             try:
                 return fn(**kwargs)
             finally:
+                LAST_END[key] = time.perf_counter()
                 STATS[f"{key}_wall"] += time.perf_counter() - w
                 STATS[f"{key}_cpu"] += time.thread_time() - c
                 if key == "check":
