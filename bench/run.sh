@@ -23,7 +23,7 @@ if [ "${1:-}" = "all" ]; then
   $PY -m bench.run "$@" fanout-ceiling --members 2000 --rates 12,16,20,24,28,32 --servers 1,2 --targets groupchat
   $PY -m bench.run "$@" scaleout --duration 20
   for n in 1 2; do for r in 3 4 5 6; do                                                 # 5: many groups, 1 vs 2
-    $PY -m bench.manygroups --skip-setup --servers $n --rate $r --duration 20 --big-runs 0 --cold-runs 0
+    $PY -m bench.manygroups "$@" --skip-setup --servers $n --rate $r --duration 20 --big-runs 0 --cold-runs 0
   done; done
   $PY -m bench.run "$@" profile --duration 15
   exit 0
