@@ -68,9 +68,8 @@ class PicowsSocket(WSListener):
     def __init__(self) -> None:
         loop = asyncio.get_running_loop()
         self.transport: WSTransport | None = None
-        self.on_frame = None  # set by ``listen``; frames before that (the hello) queue in ``early``
-        self.early: list[bytes] = []
-        self.arrived = asyncio.Event()
+        self.on_frame = None  # set by ``listen``; frames before that (the hello) queue in ``early``, None: gone
+        self.early: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.close_code: str | None = None
         self.gone = loop.create_future()
 
@@ -92,8 +91,7 @@ class PicowsSocket(WSListener):
                 return
             data = frame.get_payload_as_bytes()
             if self.on_frame is None:
-                self.early.append(data)
-                self.arrived.set()
+                self.early.put_nowait(data)
                 return
             try:
                 self.on_frame(data)
@@ -111,25 +109,23 @@ class PicowsSocket(WSListener):
     def on_ws_disconnected(self, transport: WSTransport) -> None:
         if not self.gone.done():
             self.gone.set_result(self.close_code or "no close frame")
+            self.early.put_nowait(None)
 
     async def recv(self) -> bytes:
-        while not self.early:
-            if self.gone.done():
-                raise ConnectionError(f"closed {self.gone.result()}")
-            self.arrived.clear()
-            waiter = asyncio.ensure_future(self.arrived.wait())
-            await asyncio.wait([waiter, self.gone], return_when=asyncio.FIRST_COMPLETED)
-            waiter.cancel()
-        return self.early.pop(0)
+        data = await self.early.get()
+        if data is None:
+            raise ConnectionError(f"closed {self.gone.result()}")
+        return data
 
     async def send(self, text: str) -> None:
         self.transport.send(WSMsgType.TEXT, text.encode())
 
     async def listen(self, on_frame) -> str | None:
         """As ``WebsocketsSocket.listen``."""
-        for data in self.early:
-            on_frame(data)
-        self.early.clear()
+        while not self.early.empty():
+            data = self.early.get_nowait()
+            if data is not None:
+                on_frame(data)
         self.on_frame = on_frame
         code = await asyncio.shield(self.gone)
         return None if code in ("1000", "1001") else code

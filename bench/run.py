@@ -199,12 +199,17 @@ def ratios(gc: dict[str, Any], base: dict[str, Any]) -> dict[str, float | None]:
     return out
 
 
+def result_header(name: str) -> dict[str, Any]:
+    """What every result file starts with: the scenario, when, where, which code, variant and driver client."""
+    return {"scenario": name, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
+            "code_under_test": app_ref(), "variant": VARIANT["value"], "client": driver.CLIENT["value"]}
+
+
 def finish(name: str, runs: list[dict[str, Any]], extra: dict[str, Any] | None = None) -> dict[str, Any]:
     rows = [summary_row(r) for r in runs]
     print()
     print_table(rows)
-    result: dict[str, Any] = {"scenario": name, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(), "variant": VARIANT["value"],
-                              "client": driver.CLIENT["value"], "argv": sys.argv, "runs": runs, "table": rows, **(extra or {})}
+    result: dict[str, Any] = {**result_header(name), "argv": sys.argv, "runs": runs, "table": rows, **(extra or {})}
     gc = [r for r in runs if r["target"] == "groupchat"]
     base = [r for r in runs if r["target"] == "baseline"]
     if gc and base:
@@ -792,7 +797,7 @@ def cmd_history(a) -> None:
             for k, v in runs.items()]
     print()
     print_table(rows)
-    result = {"scenario": "history", "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "code_under_test": app_ref(), "variant": VARIANT["value"], "client": driver.CLIENT["value"],
+    result = {**result_header("history"),
               "last_seq": last_seq, "fill": fill, "pages": runs, "table": rows, "explain": explain,
               "resources": resources, "params": vars(a)}
     path = write_result("history", result)

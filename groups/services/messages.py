@@ -198,10 +198,10 @@ def message_send_many(*, requests: Sequence[SendRequest]) -> list[Outcome]:
 
     One statement (seqs, messages and their network-log rows) and one commit, one fsync, serve the whole batch
     instead of one of each per message. Each request gets its own outcome: a SendResult, or the ApplicationError
-    refusing it; a refusal never affects the other requests. Checks run in the same order as for a single message. Side effects as
-    ``message_send``; one ``message.batch`` broadcast per group after commit. The socket batcher runs the two halves,
-    ``message_batch_check`` and ``message_batch_store``, on two threads so one batch is checked while the one before
-    it commits.
+    refusing it; a refusal never affects the other requests. Checks run in the same order as for a single message.
+    Side effects as ``message_send``; one ``message.batch`` broadcast per group after commit. The socket batcher runs
+    the two halves, ``message_batch_check`` and ``message_batch_store``, on two threads so one batch is checked while
+    the one before it commits.
     """
     return message_batch_store(plan=message_batch_check(requests=requests))
 
@@ -383,23 +383,20 @@ def _retry_result(message: Message, group: Group, sender: User, memberships: dic
 
 def _write(accepted: dict, *, groups_by_id: dict[int, Group], outcomes: list) -> None:
     now = timezone.now()
-    placed: list[tuple[int, Message, SendRequest, Membership]] = []
     order = [(group_id, k, item) for group_id in sorted(accepted) for k, item in enumerate(accepted[group_id], 1)]
     stored = _store_batch([(group_id, k, request.sender, client_id, MessageKind.TEXT, body, request.origin)
                            for group_id, k, (_, request, body, client_id, _) in order],
                           {group_id: groups_by_id[group_id].code for group_id in accepted}, now)
+    # Stored (committed, unless a caller's transaction is open: then the broadcasts wait for its commit). Payloads and
+    # frames are built only now, outside the statement that holds the groups' row locks.
+    by_group: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for (group_id, _, (i, request, body, client_id, membership)), (pk, seq) in zip(order, stored, strict=True):
         message = Message(id=pk, group_id=group_id, seq=seq, sender=request.sender, client_id=client_id, body=body,
                           created_at=now)
         message._state.adding = False
-        placed.append((i, message, request, membership))
-    # Stored (committed, unless a caller's transaction is open: then the broadcasts wait for its commit). Payloads and
-    # frames are built only now, outside the statement that holds the groups' row locks.
-    by_group: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for i, message, request, membership in placed:
-        payload = message_payload(message, group_code=groups_by_id[message.group_id].code, role=membership.role,
+        payload = message_payload(message, group_code=groups_by_id[group_id].code, role=membership.role,
                                   sender_nickname=request.sender.nickname)
-        by_group[message.group_id].append(payload)
+        by_group[group_id].append(payload)
         outcomes[i] = SendResult(message, payload, created=True)
     for group_id, payloads in by_group.items():
         code = groups_by_id[group_id].code
