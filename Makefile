@@ -32,10 +32,12 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	DATABASE_URL= $(PY) manage.py makemigrations --check --dry-run -v0
+	$(PY) -m tests.clause_report --check  # docs/compliance.md must match the tests' clause markers
 
 test: install services lint
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
+# Regenerate docs/compliance.md (duty, law text, code, tests per clause ID) from the tests' clause markers.
 clauses: install
 	$(PY) -m tests.clause_report
 
