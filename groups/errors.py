@@ -31,6 +31,8 @@ register_error_codes(
         "invalid_group_name": (400, "A group name has 1 to 60 characters.", "群名称长度为1至60个字符。"),
         "invalid_duration": (400, "Choose a duration between 1 minute and 30 days.", "请选择1分钟至30天之间的时长。"),
         "target_not_member": (404, "That user is not a member of this group.", "该用户不是本群成员。"),
+        "admin_suspended": (403, "Your owner/admin powers are suspended by the platform until {until}.",
+                            "你的群主/管理员权限已被平台暂停，至 {until}。"),
     }
 )
 

@@ -71,6 +71,11 @@ class Group(models.Model):
     last_message_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Group credit stars on the QQ model (G11a), changed only by a moderator's measure (groups.services.platform):
+    # 5 no limits, 4 lower in search, 3 hidden from search, 2 no new members, 1 disabled.
+    credit_stars = models.PositiveSmallIntegerField(default=5)
+    # Set while the group is on the platform blacklist (G11c): not found in search, nobody joins or is invited.
+    blacklisted_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["name"])]
@@ -88,6 +93,8 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     muted_until = models.DateTimeField(null=True, blank=True)
+    # A platform measure (G11b) suspends an owner's or admin's powers until then; the role stays, so does membership.
+    admin_suspended_until = models.DateTimeField(null=True, blank=True)
     last_read_seq = models.BigIntegerField(default=0)
     rules_accepted_at = models.DateTimeField(null=True, blank=True)
 

@@ -58,7 +58,16 @@ def membership_require_manager(*, user: User, group: Group) -> Membership:
     membership = membership_require(user=user, group=group)
     if membership.role not in MANAGER_ROLES:
         raise ApplicationError("not_group_admin")
+    admin_suspension_check(membership)
     return membership
+
+
+def admin_suspension_check(membership: Membership) -> None:
+    """A platform measure (G11b) may have suspended this owner's or admin's powers until a time."""
+    until = membership.admin_suspended_until
+    if until is not None and until > timezone.now():
+        shown = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
+        raise ApplicationError("admin_suspended", params={"until": shown}, extra={"until": until.isoformat()})
 
 
 def group_codes_for_user(*, user_id: int) -> list[str]:
@@ -183,14 +192,18 @@ def audit_list(*, group: Group, limit: int = 200) -> list[GroupAuditEvent]:
 
 
 def group_search(*, query: str, limit: int = 20) -> list[Group]:
-    """Public, not closed groups by exact code or by name."""
+    """Public, not closed groups by exact code or by name.
+
+    Platform measures shape the results: a blacklisted group or one of 3 credit stars or fewer is never found; one of
+    4 stars ranks below every group of 5 (the QQ stars model, G11a/G11c)."""
     query = (query or "").strip()
     if not query:
         return []
-    qs = Group.objects.filter(is_public=True).exclude(status="closed").select_related("owner", "tier")
+    qs = (Group.objects.filter(is_public=True, credit_stars__gte=4).exclude(status="closed")
+          .exclude(blacklisted_until__gt=timezone.now()).select_related("owner", "tier"))
     if query.isdigit() and len(query) == 10:
         return list(qs.filter(code=query)[:1])
-    return list(qs.filter(name__icontains=query).order_by("-member_count")[:limit])
+    return list(qs.filter(name__icontains=query).order_by("-credit_stars", "-member_count")[:limit])
 
 
 def is_muted(membership: Membership) -> bool:

@@ -50,6 +50,9 @@ def require_owner(*, group: Group, actor: User) -> None:
         if not Membership.objects.filter(group=group, user=actor).exists():
             raise ApplicationError("not_member")
         raise ApplicationError("not_group_owner")
+    membership = Membership.objects.filter(group=group, user=actor).first()
+    if membership is not None:
+        selectors.admin_suspension_check(membership)
 
 
 def require_outranks(*, actor_membership: Membership, target: Membership) -> None:
