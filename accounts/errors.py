@@ -22,6 +22,8 @@ register_error_codes(
         "id_number_province": (400, "The first two digits of the ID number are not a valid province code.",
                                "身份证号码前两位不是有效的省级行政区代码。"),
         "id_number_date": (400, "The birth date in the ID number is not a real date.", "身份证号码中的出生日期无效。"),
+        "id_number_too_old": (400, "The birth date in the ID number is before 1900; please check the number.",
+                              "身份证号码中的出生日期早于1900年，请核对号码。"),
         "id_number_future": (400, "The birth date in the ID number is in the future.", "身份证号码中的出生日期晚于今天。"),
         "id_number_checksum": (400, "The check character of the ID number is wrong; please check the number.",
                                "身份证号码校验位错误，请核对号码。"),

@@ -28,10 +28,13 @@ from groupchat.core.origin import Origin
 from . import crypto, errors  # noqa: F401  (errors registers this app's codes)
 from .conf import conf
 from .idnumbers import (
+    ascii_digits,
+    id_number_hmac,
     id_number_mask,
     id_number_validate,
     name_mask,
     phone_mask,
+    phone_normalise,
     phone_validate,
     uscc_validate,
 )
@@ -114,8 +117,8 @@ def phone_verify(*, user: User, phone: str, code: str, origin: Origin | None = N
     Side effects: network log ``identity.verified`` (level 1). A wrong code counts an attempt; after
     ``PHONE_CODE_MAX_ATTEMPTS`` the code is dead.
     """
-    phone = (phone or "").strip()
-    code = (code or "").strip()
+    phone = phone_normalise(phone)
+    code = ascii_digits(code or "")
     now = timezone.now()
     row = (PhoneCode.objects.filter(user=user, phone=phone, used_at__isnull=True, expires_at__gt=now)
            .order_by("-created_at").first())
@@ -200,7 +203,7 @@ def identity_submit_personal(*, user: User, legal_name: str, id_number: str, con
     if not 2 <= len(name) <= 40:
         raise ApplicationError("legal_name_invalid")
     number = id_number_validate(id_number)
-    id_hmac = crypto.blind_index(number)
+    id_hmac = id_number_hmac(number)
     run_hooks("identity.check", user=user, id_hmac=id_hmac)
     submission = _submission_create(
         user=user, kind=SubmissionKind.PERSONAL, level=VerificationLevel.PERSONAL, origin=origin, id_hmac=id_hmac,

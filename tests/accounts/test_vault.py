@@ -120,7 +120,7 @@ def test_accounts_per_identity_limit(alice, bob, reviewer, submit_personal, orig
 @pytest.mark.clause("G6a")
 def test_review_approve_raises_level_reject_then_correct(alice, reviewer, submit_personal, origin,
                                                           django_capture_on_commit_callbacks):
-    bad = submit_personal(alice, number="440524188001010014")
+    bad = submit_personal(alice, number="110102199101010078")
     with pytest.raises(ApplicationError) as err:
         services.identity_reject(submission_id=bad.pk, reviewer=reviewer, reason="", origin=origin)
     assert err.value.code == "reject_reason_required"
