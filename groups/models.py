@@ -69,6 +69,9 @@ class Group(models.Model):
     # The last seq handed out; incremented under the row lock inside each message's transaction.
     last_seq = models.BigIntegerField(default=0)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # Moved (under the row lock) by every write that changes who may send here (send_gate_bump); the store compares
+    # it with the value its batch was checked against, so a measure committed after the check still bites.
+    send_gate = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Group credit stars on the QQ model (G11a), changed only by a moderator's measure (groups.services.platform):
