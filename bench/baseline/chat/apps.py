@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class ChatConfig(AppConfig):
-    name = "bench.baseline.chat"
-    label = "chat"
-    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,2 @@
+from .models_measures import *  # noqa
+from .models_screening import *  # noqa
