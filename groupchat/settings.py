@@ -47,10 +47,13 @@ _DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcde
 # Field-encryption keys (Fernet, urlsafe base64, 32 bytes), newest first; older keys still decrypt (rotation).
 _DEV_FIELD_KEYS = "ZGV2LW9ubHktZmllbGQta2V5LW5vdC1mb3ItcHJvZCE="  # DEV-ONLY (32 bytes: Fernet refuses other lengths)
 _DEV_HMAC_KEY = "dev-only-blind-index-key"  # DEV-ONLY
+# Ed25519 private key (urlsafe base64 of the 32-byte seed) signing compliance packages and log seals (compliance/).
+_DEV_SIGNING_KEY = "ZGV2LW9ubHktc2lnbmluZy1rZXktbm90LTQtcHJvZCE="  # DEV-ONLY: anyone can forge with it
 
 SECRET_KEY = env("SECRET_KEY")
 FIELD_ENCRYPTION_KEYS = env_list("GROUPCHAT_FIELD_KEYS")
 BLIND_INDEX_KEY = env("GROUPCHAT_HMAC_KEY")
+SIGNING_KEY = env("GROUPCHAT_SIGNING_KEY")
 
 if PRODUCTION:
     missing = [
@@ -59,6 +62,7 @@ if PRODUCTION:
             ("SECRET_KEY", SECRET_KEY),
             ("GROUPCHAT_FIELD_KEYS", FIELD_ENCRYPTION_KEYS),
             ("GROUPCHAT_HMAC_KEY", BLIND_INDEX_KEY),
+            ("GROUPCHAT_SIGNING_KEY", SIGNING_KEY),
             ("DATABASE_URL", env("DATABASE_URL")),
             ("REDIS_URL", REDIS_URL),
             ("ALLOWED_HOSTS", env("ALLOWED_HOSTS")),
@@ -77,6 +81,7 @@ else:
     SECRET_KEY = SECRET_KEY or _DEV_SECRET_KEY
     FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [_DEV_FIELD_KEYS]
     BLIND_INDEX_KEY = BLIND_INDEX_KEY or _DEV_HMAC_KEY
+    SIGNING_KEY = SIGNING_KEY or _DEV_SIGNING_KEY
 
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver,[::1]")
@@ -314,3 +319,13 @@ GROUPCHAT = {
     # 30-day average messages per day: below the first is "quiet", from the second "busy" (G7a activity band).
     "ACTIVITY_BANDS": (10, 200),
 }
+
+# --- network-log retention (REGULATION G13b, §5.7; compliance/) -------------------------------------------------------
+# The law's floor is six months; 184 days covers the longest six calendar months. Not a choice: a lower setting stops
+# the process here (and the system check compliance.E001 catches an override made after start-up).
+LOG_RETENTION_FLOOR_DAYS = 184
+LOG_RETENTION_DAYS = int(env("GROUPCHAT_LOG_RETENTION_DAYS", "190"))
+if LOG_RETENTION_DAYS < LOG_RETENTION_FLOOR_DAYS:
+    raise ImproperlyConfigured(
+        f"GROUPCHAT_LOG_RETENTION_DAYS={LOG_RETENTION_DAYS} is below the legal floor of {LOG_RETENTION_FLOOR_DAYS} days "
+        "(network logs must be kept at least six months); groupchat refuses to start.")

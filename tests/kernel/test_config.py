@@ -14,6 +14,7 @@ PROD_ENV = {
     "SECRET_KEY": "k" * 20 + "-production-secret-for-the-deploy-check-0123456789",
     "GROUPCHAT_FIELD_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "GROUPCHAT_HMAC_KEY": "another-secret-for-the-blind-index",
+    "GROUPCHAT_SIGNING_KEY": "cHJvZHVjdGlvbi1zaWduaW5nLWtleS0zMi1ieXRlcyE=",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/groupchat",
     "REDIS_URL": "redis://127.0.0.1:6379/5",
     "ALLOWED_HOSTS": "chat.example.cn",
