@@ -25,6 +25,9 @@ Free = inline_serializer("AccountsIdentityObject", fields={})
 def _lang() -> str:
     return translation.get_language() or "zh-hans"
 
+# Ids are bigint primary keys: bounding them makes a huge number a 400, not a database overflow (500).
+ID_MAX = 2**63 - 1
+
 
 def submission_payload(s: IdentitySubmission | None) -> dict | None:
     if s is None:
@@ -164,7 +167,8 @@ class MyAgreementsApi(APIView):
 
 class AgreementAcceptApi(APIView):
     class Input(serializers.Serializer):
-        agreements = serializers.ListField(child=serializers.IntegerField(), required=False,
+        agreements = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=ID_MAX),
+                                           required=False, max_length=50,
                                            help_text="version ids; omit to accept every current version")
 
     @extend_schema(summary="Accept agreement versions (records user, version, time, IP)", request=Input,

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import groupchat.converters  # noqa: F401  registers <id:...>
+
 from . import views, views_identity, views_profile
 
 urlpatterns = [
@@ -7,7 +9,7 @@ urlpatterns = [
     path("logout/", views.logout_page, name="logout"),
     path("signup/", views.signup_page, name="signup"),
     path("me/", views_profile.my_profile_page, name="my-profile"),
-    path("u/<int:user_id>/", views_profile.public_profile_page, name="public-profile"),
+    path("u/<id:user_id>/", views_profile.public_profile_page, name="public-profile"),
     path("me/identity/", views_identity.identity_page, name="identity"),
     path("me/credit/", views_identity.credit_page, name="credit"),
     path("agreements/", views_identity.agreements_page, name="agreements"),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import groupchat.converters  # noqa: F401  registers <id:...>
 from accounts import apis as accounts
 from groups import apis as groups
 from groups import apis_tiers as tiers
@@ -19,12 +20,12 @@ urlpatterns = [
     path("groups/<str:code>/rules/accept/", groups.GroupRulesAcceptApi.as_view()),
     path("groups/<str:code>/read/", groups.GroupReadApi.as_view()),
     path("groups/<str:code>/members/", groups.MemberListApi.as_view()),
-    path("groups/<str:code>/members/<int:user_id>/mute/", groups.MemberMuteApi.as_view()),
-    path("groups/<str:code>/members/<int:user_id>/remove/", groups.MemberRemoveApi.as_view()),
-    path("groups/<str:code>/members/<int:user_id>/role/", groups.MemberRoleApi.as_view()),
-    path("groups/<str:code>/bans/<int:user_id>/", groups.MemberUnbanApi.as_view()),
+    path("groups/<str:code>/members/<id:user_id>/mute/", groups.MemberMuteApi.as_view()),
+    path("groups/<str:code>/members/<id:user_id>/remove/", groups.MemberRemoveApi.as_view()),
+    path("groups/<str:code>/members/<id:user_id>/role/", groups.MemberRoleApi.as_view()),
+    path("groups/<str:code>/bans/<id:user_id>/", groups.MemberUnbanApi.as_view()),
     path("groups/<str:code>/messages/", groups.MessageListApi.as_view()),
-    path("groups/<str:code>/messages/<int:message_id>/", groups.MessageDeleteApi.as_view()),
+    path("groups/<str:code>/messages/<id:message_id>/", groups.MessageDeleteApi.as_view()),
     path("groups/<str:code>/transfer/", groups.GroupTransferApi.as_view()),
     path("groups/<str:code>/transfer/accept/", groups.GroupTransferAcceptApi.as_view()),
     path("groups/<str:code>/mute-all/", groups.GroupMuteAllApi.as_view()),
@@ -33,7 +34,7 @@ urlpatterns = [
     path("groups/<str:code>/invitations/", groups.InvitationCreateApi.as_view()),
     path("groups/<str:code>/audit/", groups.GroupAuditApi.as_view()),
     path("groups/<str:code>/tier/", tiers.GroupTierApi.as_view()),
-    path("requests/<int:request_id>/decide/", groups.JoinRequestDecideApi.as_view()),
+    path("requests/<id:request_id>/decide/", groups.JoinRequestDecideApi.as_view()),
     path("invitations/<str:token>/accept/", groups.InvitationAcceptApi.as_view()),
     path("invitations/<str:token>/decline/", groups.InvitationDeclineApi.as_view()),
 ]

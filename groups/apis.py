@@ -16,11 +16,15 @@ from groupchat.core.origin import Origin
 
 from . import selectors, services
 from .apis_tiers import pending_review_response
-from .history import history_body, history_params
+from .history import HISTORY_PARAMETERS, SEQ_MAX, history_body, history_params
 from .models import GroupApplication, JoinRequest, Membership
 from .payloads import group_payload, member_payload
 
 Free = inline_serializer("Object", fields={})  # responses documented by example in docs/protocol.md
+
+# Ids are bigint primary keys: bounding them makes a huge number a 400, not a database overflow (500).
+ID_MAX = 2**63 - 1
+MUTE_MINUTES_MAX = 30 * 24 * 60  # services.member_mute's longest mute (30 days)
 
 
 def _origin(request) -> Origin:
@@ -161,7 +165,7 @@ class GroupRulesAcceptApi(APIView):
 
 class GroupReadApi(APIView):
     class Input(serializers.Serializer):
-        seq = serializers.IntegerField(min_value=0)
+        seq = serializers.IntegerField(min_value=0, max_value=SEQ_MAX)
 
     @extend_schema(summary="Mark messages read up to seq", request=Input, responses={204: None})
     def post(self, request, code: str):
@@ -186,7 +190,7 @@ class MessageListApi(APIView):
 
     @extend_schema(
         summary="History by keyset on seq, oldest first within the page",
-        parameters=[OpenApiParameter("before", int), OpenApiParameter("after", int), OpenApiParameter("limit", int)],
+        parameters=[OpenApiParameter(name, schema) for name, schema in HISTORY_PARAMETERS.items()],
         responses=Free,
     )
     def get(self, request, code: str):
@@ -219,7 +223,7 @@ class MessageDeleteApi(APIView):
 
 class MemberMuteApi(APIView):
     class Input(serializers.Serializer):
-        minutes = serializers.IntegerField(allow_null=True, min_value=1)
+        minutes = serializers.IntegerField(allow_null=True, min_value=1, max_value=MUTE_MINUTES_MAX)
 
     @extend_schema(summary="Mute a member for some minutes, or unmute with null", request=Input, responses=Free)
     def post(self, request, code: str, user_id: int):
@@ -269,7 +273,7 @@ class MemberRoleApi(APIView):
 
 class GroupTransferApi(APIView):
     class Input(serializers.Serializer):
-        user_id = serializers.IntegerField()
+        user_id = serializers.IntegerField(min_value=1, max_value=ID_MAX)
 
     @extend_schema(summary="Offer ownership to a member (they must acknowledge the duties)", request=Input,
                    responses=Free)
@@ -349,7 +353,8 @@ class JoinRequestDecideApi(APIView):
 
 class InvitationCreateApi(APIView):
     class Input(serializers.Serializer):
-        user_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+        user_id = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                           max_value=ID_MAX)
 
     @extend_schema(summary="Invite a user, or create an invite link without user_id (owner/admin)", request=Input,
                    responses=Free)

@@ -11,16 +11,37 @@ from .models import Group
 from .payloads import page_payload
 from .selectors import message_page
 
+# A seq is a PostgreSQL bigint: a larger number would make the query fail (500) instead of being refused (400).
+SEQ_MAX = 2**63 - 1
+LIMIT_MAX = 500  # message_page's own cap
 
-def history_params(query: Mapping[str, str]) -> tuple[int | None, int | None, int]:
-    """``before``, ``after`` and ``limit`` from the query string; ``bad_request`` when one is not an integer."""
+# The query parameters as the OpenAPI schema shows them, bounds included (drf-spectacular takes a raw schema).
+HISTORY_PARAMETERS = {
+    "before": {"type": "integer", "format": "int64", "minimum": 0, "maximum": SEQ_MAX},
+    "after": {"type": "integer", "format": "int64", "minimum": 0, "maximum": SEQ_MAX},
+    "limit": {"type": "integer", "minimum": 1, "maximum": LIMIT_MAX, "default": 50},
+}
+
+
+def _bounded(query: Mapping[str, str], name: str, default: int | None) -> int | None:
+    if name not in query:
+        return default
     try:
-        before = int(query["before"]) if "before" in query else None
-        after = int(query["after"]) if "after" in query else None
-        limit = int(query.get("limit", 50))
+        value = int(query[name])
     except ValueError as exc:
         raise ApplicationError("bad_request") from exc
-    return before, after, limit
+    schema = HISTORY_PARAMETERS[name]
+    if not schema["minimum"] <= value <= schema["maximum"]:
+        raise ApplicationError("bad_request")
+    return value
+
+
+def history_params(query: Mapping[str, str]) -> tuple[int | None, int | None, int]:
+    """``before``, ``after`` and ``limit`` from the query string; ``bad_request`` when one is not an integer or is
+    out of its range (HISTORY_PARAMETERS)."""
+    limit = _bounded(query, "limit", 50)
+    assert limit is not None
+    return _bounded(query, "before", None), _bounded(query, "after", None), limit
 
 
 def history_body(*, group: Group, before: int | None, after: int | None, limit: int) -> dict[str, Any]:

@@ -57,8 +57,10 @@ def test_catch_up_forward_with_after(chat, alice, api):
 def test_default_page_and_limit_bounds(chat, alice, api):
     seqs, more, _ = _page(api(alice), chat.code)
     assert seqs == list(range(1, TOTAL + 1)) and not more
-    seqs, _, _ = _page(api(alice), chat.code, limit=0)
-    assert seqs == [TOTAL]  # at least one
+    seqs, _, _ = _page(api(alice), chat.code, limit=1)
+    assert seqs == [TOTAL]
+    response = api(alice).get(f"/api/v1/groups/{chat.code}/messages/", {"limit": 0})  # out of 1..500: refused
+    assert response.status_code == 400 and response.json()["code"] == "bad_request"
     response = api(alice).get(f"/api/v1/groups/{chat.code}/messages/", {"before": "abc"})
     assert response.status_code == 400 and response.json()["code"] == "bad_request"
 
