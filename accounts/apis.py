@@ -35,6 +35,8 @@ class RegisterApi(APIView):
         nickname = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
         phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
         language = serializers.ChoiceField(choices=["zh-hans", "en"], default="zh-hans")
+        accept_agreements = serializers.BooleanField(
+            default=False, help_text="accept every current agreement version (GET /api/v1/agreements/) at sign-up")
 
     @extend_schema(summary="Create an account and log in", request=Input, responses={201: Free})
     def post(self, request):

@@ -9,6 +9,8 @@ register_error_codes(
         "invalid_credentials": (401, "Wrong username/phone or password.", "用户名/手机号或密码错误。"),
         "locked_out": (403, "Too many failed logins. Try again in 15 minutes.", "登录失败次数过多，请15分钟后再试。"),
         "invalid_nickname": (400, "A nickname has 1 to 40 characters.", "昵称长度为1至40个字符。"),
+        "signup_agreements_required": (400, "To sign up, read the agreements and tick the box to accept them.",
+                                       "注册前请阅读协议并勾选同意。"),
     }
 )
 

@@ -193,6 +193,7 @@ class AgreementKind(models.TextChoices):
     SERVICE = "service", "service agreement"
     CONVENTION = "convention", "platform convention"
     RULES = "rules", "management rules"
+    PRIVACY = "privacy", "privacy policy"  # 个人信息保护政策 (PIPL Art 17)
 
 
 class Agreement(models.Model):

@@ -16,4 +16,5 @@ urlpatterns = [
     path("rules/", views_identity.public_agreement_page, {"slug": "rules"}, name="public-rules"),
     path("convention/", views_identity.public_agreement_page, {"slug": "convention"}, name="public-convention"),
     path("agreement/", views_identity.public_agreement_page, {"slug": "agreement"}, name="public-agreement"),
+    path("privacy/", views_identity.public_agreement_page, {"slug": "privacy"}, name="public-privacy"),
 ]

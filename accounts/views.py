@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
-from . import services
+from . import selectors, services
 
 
 def _safe_next(request) -> str:
@@ -42,21 +42,30 @@ def login_page(request):
 
 @require_http_methods(["GET", "POST"])
 def signup_page(request):
+    """Sign up: the current agreements (service, convention, privacy policy, rules) are shown with an unticked box
+    that must be ticked; the account and its acceptances (with the request's origin) are written together (G5b)."""
     error = None
     if request.method == "POST":
         try:
+            if request.POST.get("accept_agreements") != "yes":
+                raise ApplicationError("signup_agreements_required")
             user = services.user_register(
                 username=request.POST.get("username", ""), password=request.POST.get("password", ""),
                 nickname=request.POST.get("nickname", ""), phone=request.POST.get("phone") or None,
-                language=request.POST.get("language") or request.LANGUAGE_CODE, origin=Origin.from_request(request),
+                language=request.POST.get("language") or request.LANGUAGE_CODE, accept_agreements=True,
+                origin=Origin.from_request(request),
             )
         except ApplicationError as exc:
             error = exc.detail()
         else:
             login(request, user, backend="accounts.backends.UsernameOrPhoneBackend")
             return redirect(_safe_next(request))
+    # What was typed comes back (all but the password, which a page never echoes), the box as it was left.
     form = {k: request.POST.get(k, "") for k in ("username", "nickname", "phone")}
-    return render(request, "accounts/signup.html", {"error": error, "form": form}, status=400 if error else 200)
+    form["accept_agreements"] = request.POST.get("accept_agreements") == "yes"
+    return render(request, "accounts/signup.html",
+                  {"error": error, "form": form, "agreements": selectors.agreements_current()},
+                  status=400 if error else 200)
 
 
 def logout_page(request):

@@ -20,7 +20,7 @@ from .identity import consent_current, consent_purpose
 from .models import Agreement, AgreementKind, SubmissionStatus
 
 PUBLIC_KINDS = {"agreement": AgreementKind.SERVICE, "convention": AgreementKind.CONVENTION,
-                "rules": AgreementKind.RULES}
+                "rules": AgreementKind.RULES, "privacy": AgreementKind.PRIVACY}
 
 
 def _lang() -> str:

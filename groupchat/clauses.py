@@ -37,7 +37,7 @@ CLAUSE_INFO: dict[str, Clause] = {
                   "Protect users' personal information from leak, tampering, destruction, sale or unlawful sharing "
                   "(encrypted at rest, masked on screens, every reveal recorded, a published privacy policy).",
                   ("accounts/crypto.py", "accounts/idnumbers.py", "accounts/identity.py", "accounts/roles.py",
-                   "accounts/migrations/")),
+                   "accounts/migrations/0004_privacy_policy.py", "templates/accounts/signup.html")),
     "G7a": Clause("Art 7¶1 tiered, classified management; filing", 7, (1,),
                   "Manage groups by tier according to category, size and activity, and keep the rules filed.",
                   ("groups/services/tiers.py", "groups/models.py", "groups/tasks.py", "docs/tiers.md")),
@@ -73,7 +73,7 @@ CLAUSE_INFO: dict[str, Clause] = {
                    ("moderation/",)),
     "G12": Clause("Art 12 complaints and reports", 12, (1,),
                   "Accept public supervision through a convenient complaint and report entry, handled in time.",
-                  ("complaints/", "templates/groups/report.html")),
+                  ("complaints/",)),
     "G13a": Clause("Art 13¶1 cooperate with lawful inspection", 13, (1,),
                    "Cooperate with lawful supervision and inspection and give the technical support it needs.",
                    ("compliance/",)),

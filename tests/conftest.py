@@ -100,6 +100,7 @@ def _fast_password_hashing(settings):
 # flush empties every table, so the tests that run after one would find none; put them back first.
 _SEEDS = [
     ("accounts.migrations.0003_seed_agreements_grades", "seed"),
+    ("accounts.migrations.0004_privacy_policy", "seed"),
     ("groups.migrations.0003_default_tiers_categories", "forwards"),
 ]
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from accounts import services
+from accounts import selectors, services
 from accounts.models import Agreement, AgreementAcceptance, User
 from accounts.providers import MemorySmsSender
 from tests.factories import UserFactory
@@ -138,3 +138,62 @@ def test_sign_up_with_the_agreement_box_ticked_records_acceptances(publish_mater
     user = services.user_register(username="newbie", password="correct-horse-battery-9", accept_agreements=True,
                                   origin=origin)
     assert AgreementAcceptance.objects.get(user=user, agreement=new).ip == origin.ip
+
+
+def _signup_post(client, **extra):
+    data = {"username": "newcomer", "nickname": "新人", "phone": "", "password": "correct-horse-battery-9"}
+    return client.post("/signup/", {**data, **extra}, REMOTE_ADDR="198.51.100.7")
+
+
+@pytest.mark.clause("G5b")
+@pytest.mark.clause("G6b")
+def test_sign_up_page_shows_every_agreement_with_an_unticked_box():
+    page = Client().get("/signup/").content.decode()
+    for kind in ("service", "convention", "privacy"):
+        assert f'data-kind="{kind}"' in page
+    assert "个人信息保护政策" in page and "保存期限" in page  # the privacy policy itself, not only a link
+    box = re.search(r'<input id="id_accept_agreements"[^>]*>', page).group(0)
+    assert "required" in box and "checked" not in box
+
+
+@pytest.mark.clause("G5b")
+def test_sign_up_without_the_box_is_refused_and_keeps_what_was_typed():
+    client = Client()
+    response = _signup_post(client)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "注册前请阅读协议并勾选同意" in page
+    assert 'value="newcomer"' in page and 'value="新人"' in page
+    assert not User.objects.filter(username="newcomer").exists()
+    # Ticked, the same form signs up, and every current version is accepted with the request's address.
+    response = _signup_post(client, accept_agreements="yes")
+    assert response.status_code == 302
+    user = User.objects.get(username="newcomer")
+    accepted = AgreementAcceptance.objects.filter(user=user)
+    assert {a.agreement.kind for a in accepted} >= {"service", "convention", "privacy"}
+    assert {a.ip for a in accepted} == {"198.51.100.7"}
+    assert selectors.agreements_missing(user) == []
+
+
+@pytest.mark.clause("G6b")
+def test_privacy_policy_is_published_and_public_in_both_languages():
+    policy = Agreement.objects.get(kind="privacy", version="2026.1")
+    assert policy.published_at is not None and policy.material
+    for needed in ("收集", "目的", "保存期限", "六个月", "谁能看到", "查阅"):
+        assert needed in policy.body_zh
+    for needed in ("collect", "six months", "Who sees", "access"):
+        assert needed in policy.body_en
+    zh = Client().get("/privacy/")
+    english = Client()
+    english.cookies["django_language"] = "en"
+    en = english.get("/privacy/")
+    assert zh.status_code == en.status_code == 200
+    assert "个人信息保护政策" in zh.content.decode() and "Personal Information Protection Policy" in en.content.decode()
+
+
+def test_api_sign_up_can_accept_the_agreements(api):
+    response = api().post("/api/v1/auth/register/", {"username": "apiuser", "password": "correct-horse-battery-9",
+                                                     "accept_agreements": True}, format="json")
+    assert response.status_code == 201
+    kinds = set(AgreementAcceptance.objects.filter(user__username="apiuser").values_list("agreement__kind", flat=True))
+    assert {"service", "convention", "privacy"} <= kinds
