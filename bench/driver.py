@@ -1,22 +1,20 @@
-"""The load driver: asyncio + websockets (uvloop when present), speaking the real protocol through a thin adapter.
+"""The load driver: asyncio on uvloop, picows sockets, speaking the real protocol (or the baseline's) through an adapter.
 
-Every message body is ``"<client_id> <unix time at send> <padding>"`` so a receiver times delivery without talking to
-the sender (same machine, same clock), and matches deliveries to acks by ``client_id``.
+Every message body is ``"<client_id> <unix time at send> <padding>"``, so a receiver times delivery without talking to
+the sender (same machine, same clock) and matches deliveries to acks by ``client_id``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import resource
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import orjson
+import uvloop
 from picows import WSCloseCode, WSListener, WSMsgType, WSTransport, ws_connect
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 from .common import HOST, percentiles
 from .data import token_for
@@ -24,57 +22,19 @@ from .data import token_for
 PAD = "压测 lorem ipsum dolor sit amet, consectetur adipiscing"
 
 
-# --- the client library: one socket's frames in and out ---------------------------------------------------------------
-# picows (the default) hands each frame to a callback as it arrives, in Cython: no per-frame future, queue or task,
-# so the driver spends a fraction of what the websockets library's asyncio client does per frame (which had put the
-# driver, not the server, at the limit of the fan-out ceiling). ``--client websockets`` selects the other for
-# comparison; the JSON records which one ran.
-CLIENT = {"value": "picows"}
-
-
-class WebsocketsSocket:
-    """The websockets library's asyncio client."""
-
-    def __init__(self, ws) -> None:
-        self.ws = ws
-
-    @classmethod
-    async def open(cls, url: str, origin: str, timeout: float) -> WebsocketsSocket:
-        return cls(await connect(url, origin=origin, compression=None, ping_interval=None, max_size=2**22,
-                                 open_timeout=timeout, close_timeout=2))
-
-    async def recv(self) -> str:
-        return await self.ws.recv()
-
-    async def send(self, text: str) -> None:
-        await self.ws.send(text)
-
-    async def listen(self, on_frame) -> str | None:
-        """Hand every frame to ``on_frame`` until the socket closes; the close code."""
-        try:
-            async for raw in self.ws:
-                on_frame(raw)
-        except ConnectionClosed as exc:
-            return f"{exc.rcvd.code if exc.rcvd else 'no close frame'}"
-        return None  # a normal close (1000, 1001), as the end of its iteration says
-
-    async def close(self) -> None:
-        await self.ws.close()
-
-
-class PicowsSocket(WSListener):
-    """picows' core API: ``on_ws_frame`` is called for each frame straight from the transport's buffer."""
+class Socket(WSListener):
+    """picows' core API: each frame is handed to ``on_frame`` straight from the read buffer (Cython), with no future,
+    queue or task per frame, so the driver spends little per delivery and the server is what is measured."""
 
     def __init__(self) -> None:
-        loop = asyncio.get_running_loop()
         self.transport: WSTransport | None = None
-        self.on_frame = None  # set by ``listen``; frames before that (the hello) queue in ``early``, None: gone
+        self.on_frame = None  # set by ``listen``; frames before that (the hello) wait in ``early``
         self.early: asyncio.Queue[bytes | None] = asyncio.Queue()
         self.close_code: str | None = None
-        self.gone = loop.create_future()
+        self.gone = asyncio.get_running_loop().create_future()
 
     @classmethod
-    async def open(cls, url: str, origin: str, timeout: float) -> PicowsSocket:
+    async def open(cls, url: str, origin: str, timeout: float) -> Socket:
         _, listener = await asyncio.wait_for(ws_connect(cls, url, websocket_handshake_timeout=timeout,
                                                         max_frame_size=2**22, extra_headers={"Origin": origin}),
                                              timeout)
@@ -84,20 +44,17 @@ class PicowsSocket(WSListener):
         self.transport = transport
 
     def on_ws_frame(self, transport: WSTransport, frame) -> None:
-        kind = frame.msg_type
-        if kind == WSMsgType.TEXT:
+        if frame.msg_type == WSMsgType.TEXT:
             if not frame.fin:  # the server sends whole messages; a fragment would be misread, so say so
                 self._fail("fragmented frame")
-                return
-            data = frame.get_payload_as_bytes()
-            if self.on_frame is None:
-                self.early.put_nowait(data)
-                return
-            try:
-                self.on_frame(data)
-            except Exception as exc:  # as with the websockets client: a bad frame ends this socket, and is reported
-                self._fail(f"reader error {exc!r}"[:200])
-        elif kind == WSMsgType.CLOSE:
+            elif self.on_frame is None:
+                self.early.put_nowait(frame.get_payload_as_bytes())
+            else:
+                try:
+                    self.on_frame(frame.get_payload_as_bytes())
+                except Exception as exc:  # a bad frame ends this socket, and is reported
+                    self._fail(f"reader error {exc!r}"[:200])
+        elif frame.msg_type == WSMsgType.CLOSE:
             self.close_code = str(frame.get_close_code().value)
             transport.send_close(frame.get_close_code())
             transport.disconnect()
@@ -117,11 +74,11 @@ class PicowsSocket(WSListener):
             raise ConnectionError(f"closed {self.gone.result()}")
         return data
 
-    async def send(self, text: str) -> None:
+    def send(self, text: str) -> None:
         self.transport.send(WSMsgType.TEXT, text.encode())
 
     async def listen(self, on_frame) -> str | None:
-        """As ``WebsocketsSocket.listen``."""
+        """Hand every frame to ``on_frame`` until the socket closes; None for a normal close, else why."""
         while not self.early.empty():
             data = self.early.get_nowait()
             if data is not None:
@@ -136,18 +93,12 @@ class PicowsSocket(WSListener):
             await self.transport.wait_disconnected()
 
 
-async def open_socket(url: str, origin: str, timeout: float) -> PicowsSocket | WebsocketsSocket:
-    """A connected socket of the selected client library (``CLIENT``)."""
-    opener = PicowsSocket.open if CLIENT["value"] == "picows" else WebsocketsSocket.open
-    return await opener(url, origin, timeout)
+@dataclass(frozen=True)
+class Groupchat:
+    """groupchat's protocol (docs/protocol.md): hello, send -> ack, message / messages frames."""
 
-
-# --- adapters: the two servers' wire formats ------------------------------------------------------------------------
-@dataclass
-class GroupchatAdapter:
     port: int
-    label: str = "groupchat"
-    hello: bool = True
+    hello = True
 
     def url(self, user_id: int, group: str) -> str:
         return f"ws://{HOST}:{self.port}/ws/?token={token_for(user_id)}"
@@ -157,27 +108,23 @@ class GroupchatAdapter:
         return orjson.dumps({"type": "send", "group": group, "client_id": client_id, "body": body}).decode()
 
     @staticmethod
-    def parse(frame: dict[str, Any]) -> list[tuple[str, str | None, int | None, str | None]]:
-        """[(kind, client_id, seq, body)]: one per message of a ``messages`` frame, else one."""
-        kind = frame.get("type")
+    def parse(f: dict[str, Any]) -> list[tuple[str, str | None, Any, Any]]:
+        """[(kind, client_id, seq or group, body or code)], one per message of a ``messages`` frame."""
+        kind = f.get("type")
         if kind == "ack":
-            m = frame.get("message") or {}
-            return [("ack", frame.get("client_id"), m.get("seq"), None)]
-        if kind == "message":
-            m = frame["message"]
-            return [("message", m.get("client_id"), m.get("seq"), m.get("body"))]
-        if kind == "messages":
-            return [("message", m.get("client_id"), m.get("seq"), m.get("body")) for m in frame["messages"]]
-        if kind == "error":
-            return [("error", frame.get("client_id"), None, frame.get("code"))]
-        return [(kind or "?", None, None, None)]
+            return [("ack", f.get("client_id"), (f.get("message") or {}).get("seq"), None)]
+        if kind in ("message", "messages"):
+            return [("message", m.get("client_id"), (f.get("group"), m.get("seq")), m.get("body"))
+                    for m in ([f["message"]] if kind == "message" else f["messages"])]
+        return [("error", f.get("client_id"), None, f.get("code"))] if kind == "error" else []
 
 
-@dataclass
-class BaselineAdapter:
+@dataclass(frozen=True)
+class Baseline:
+    """The baseline chat's frames (bench/baseline): one room per socket, no hello, no seq."""
+
     port: int
-    label: str = "baseline"
-    hello: bool = False
+    hello = False
 
     def url(self, user_id: int, group: str) -> str:
         return f"ws://{HOST}:{self.port}/ws/chat/{group}/?user={user_id}"
@@ -187,113 +134,115 @@ class BaselineAdapter:
         return orjson.dumps({"client_id": client_id, "message": body}).decode()
 
     @staticmethod
-    def parse(frame: dict[str, Any]) -> list[tuple[str, str | None, int | None, str | None]]:
-        kind = frame.get("type")
-        if kind == "ack":
-            return [("ack", frame.get("client_id"), None, None)]
-        if kind == "message":
-            return [("message", frame.get("client_id"), None, frame.get("message"))]
-        return [(kind or "?", None, None, None)]
+    def parse(f: dict[str, Any]) -> list[tuple[str, str | None, Any, Any]]:
+        kind = f.get("type")
+        return [(kind, f.get("client_id"), None, f.get("message"))] if kind in ("ack", "message") else []
 
 
-# --- one socket ------------------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)
 class Client:
+    """One socket of one user: sends into ``group``; counts what arrives from any group it is in."""
+
     adapter: Any
     user_id: int
     group: str
-    receiver: bool
-    ws: Any = None
-    reader: asyncio.Task | None = None
+    ws: Socket | None = None
+    hello: dict[str, Any] = field(default_factory=dict)
     pending: dict[str, tuple[float, asyncio.Future | None]] = field(default_factory=dict)
-    acked: dict[str, int | None] = field(default_factory=dict)  # client_id -> seq
+    acked: dict[str, None] = field(default_factory=dict)  # client ids, in ack order
     ack_lat: list[float] = field(default_factory=list)
     errors: Counter = field(default_factory=Counter)
     sent: int = 0
-    received: dict[str, int] = field(default_factory=dict)  # client_id -> times received
-    seqs: list[int] = field(default_factory=list)
-    lat: list[float] = field(default_factory=list)
+    received: dict[str, float] = field(default_factory=dict)  # client_id -> delivery latency of the first copy
+    dups: int = 0
+    disorder: Counter = field(default_factory=Counter)  # seq gaps and out-of-order arrivals per group
+    last_seq: dict[str, int] = field(default_factory=dict)
     closed: str | None = None
     last_rx: float = 0.0
+    reader: asyncio.Task | None = None
 
-    async def open(self, timeout: float) -> None:
-        self.ws = await open_socket(self.adapter.url(self.user_id, self.group), f"http://{HOST}:{self.adapter.port}",
+    async def open(self, timeout: float) -> float:
+        """Connect (and wait for ``hello``); seconds taken."""
+        t0 = time.monotonic()
+        self.ws = await Socket.open(self.adapter.url(self.user_id, self.group), f"http://{HOST}:{self.adapter.port}",
                                     timeout)
         if self.adapter.hello:
-            frame = orjson.loads(await asyncio.wait_for(self.ws.recv(), timeout))
-            if frame.get("type") != "hello":
-                raise RuntimeError(f"expected hello, got {frame}")
+            self.hello = orjson.loads(await asyncio.wait_for(self.ws.recv(), timeout))
+            if self.hello.get("type") != "hello":
+                raise RuntimeError(f"expected hello, got {str(self.hello)[:200]}")
+        took = time.monotonic() - t0
         self.reader = asyncio.create_task(self._read())
+        return took
+
+    @property
+    def groups(self) -> set[str]:
+        return set(self.hello.get("groups") or [self.group])
 
     async def _read(self) -> None:
-        try:
-            self.closed = await self.ws.listen(self._on_frame)
-        except Exception as exc:  # a bad frame ends this socket's reading, and is reported
-            self.closed = f"reader error {exc!r}"[:200]
+        self.closed = await self.ws.listen(self._on_frame)
 
-    def _on_frame(self, raw: bytes | str) -> None:
-        wall = time.time()
-        mono = time.monotonic()
-        for kind, cid, seq, extra in self.adapter.parse(orjson.loads(raw)):
+    def _on_frame(self, raw: bytes) -> None:
+        wall, mono = time.time(), time.monotonic()
+        for kind, cid, where, extra in self.adapter.parse(orjson.loads(raw)):
             if kind == "message":
                 self.last_rx = mono
-                if not self.receiver or cid is None:
+                if cid in self.received:
+                    self.dups += 1
                     continue
-                n = self.received.get(cid, 0)
-                self.received[cid] = n + 1
-                if n == 0:
-                    if seq is not None:
-                        self.seqs.append(seq)
-                    try:
-                        self.lat.append(wall - float(extra.split(" ", 2)[1]))
-                    except (AttributeError, IndexError, ValueError):
-                        pass
-            elif kind == "ack":
+                try:
+                    self.received[cid] = wall - float(extra.split(" ", 2)[1])
+                except (AttributeError, IndexError, ValueError, TypeError):
+                    self.received[cid] = -1.0  # not a bench message body
+                if where is not None:
+                    group, seq = where
+                    last = self.last_seq.get(group)
+                    if last is not None and seq != last + 1:
+                        self.disorder["gap" if seq > last else "out_of_order"] += 1
+                    self.last_seq[group] = max(seq, last or 0)
+            elif kind in ("ack", "error"):
+                if kind == "error":
+                    self.errors[extra or "?"] += 1
                 entry = self.pending.pop(cid, None)
                 if entry is not None:
-                    self.ack_lat.append(mono - entry[0])
-                    self.acked[cid] = seq
+                    if kind == "ack":
+                        self.ack_lat.append(mono - entry[0])
+                        self.acked[cid] = None
                     if entry[1] is not None and not entry[1].done():
-                        entry[1].set_result(True)
-            elif kind == "error":
-                self.errors[extra or "?"] += 1
-                entry = self.pending.pop(cid, None) if cid else None
-                if entry is not None and entry[1] is not None and not entry[1].done():
-                    entry[1].set_result(False)
+                        entry[1].set_result(kind == "ack")
 
-    def _body(self, cid: str) -> str:
-        return f"{cid} {time.time():.6f} {PAD}"
-
-    async def send_one(self, cid: str, fut: asyncio.Future | None) -> None:
+    def send(self, cid: str, fut: asyncio.Future | None = None, group: str | None = None) -> None:
         self.pending[cid] = (time.monotonic(), fut)
-        await self.ws.send(self.adapter.send_frame(self.group, cid, self._body(cid)))
+        self.ws.send(self.adapter.send_frame(group or self.group, cid, f"{cid} {time.time():.6f} {PAD}"))
         self.sent += 1
 
-    async def closed_loop(self, prefix: str, end: float, max_count: int, ack_timeout: float) -> None:
+    async def closed_loop(self, prefix: str, end: float, ack_timeout: float) -> None:
         """Send the next message as soon as the previous one is acked (or refused)."""
-        loop = asyncio.get_running_loop()
-        for i in range(1, max_count + 1):
+        for i in range(1, 10_000_000):
             if time.monotonic() >= end or self.closed:
                 return
-            fut = loop.create_future()
-            await self.send_one(f"{prefix}-{self.user_id}-{i}", fut)
+            fut = asyncio.get_running_loop().create_future()
+            self.send(f"{prefix}-{self.user_id}-{i}", fut)
             try:
                 await asyncio.wait_for(fut, ack_timeout)
             except TimeoutError:
                 self.errors["ack_timeout"] += 1
                 return
 
-    async def open_loop(self, prefix: str, end: float, max_count: int, rate: float) -> None:
-        """Send at a fixed ``rate`` per second whatever the acks do."""
-        next_t = time.monotonic()
-        for i in range(1, max_count + 1):
-            now = time.monotonic()
-            if now >= end or self.closed:
+    async def open_loop(self, prefix: str, end: float, rate: float, offset: float = 0.0) -> None:
+        """Send at a fixed ``rate`` per second whatever the acks do, the first one ``offset`` seconds in."""
+        t = time.monotonic() + offset
+        for i in range(1, 10_000_000):
+            if t >= end or self.closed:
                 return
-            if next_t > now:
-                await asyncio.sleep(next_t - now)
-            await self.send_one(f"{prefix}-{self.user_id}-{i}", None)
-            next_t += 1.0 / rate
+            await asyncio.sleep(max(0.0, t - time.monotonic()))
+            self.send(f"{prefix}-{self.user_id}-{i}")
+            t += 1.0 / rate
+
+    def reset(self) -> None:
+        """Forget one window's figures (the socket stays open) before the next."""
+        self.pending.clear()
+        self.acked, self.ack_lat, self.errors, self.sent, self.received, self.dups = {}, [], Counter(), 0, {}, 0
+        self.disorder = Counter()
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -305,123 +254,78 @@ class Client:
             self.reader.cancel()
 
 
-# --- a load run ------------------------------------------------------------------------------------------------------
-@dataclass
+@dataclass(frozen=True)
 class LoadSpec:
     senders: list[int]
     receivers: list[int]
     duration: float
-    mode: str = "closed"  # closed: next send after the ack | rate: fixed rate per sender
+    mode: str = "closed"  # closed: next send after the ack | rate: ``rate`` msgs/s per sender, open loop
     rate: float = 2.0
-    max_per_sender: int = 1_000_000
     connect_concurrency: int = 50
-    connect_deadline: float = 180.0
-    drain_max: float = 15.0
+    drain_max: float = 20.0
     drain_quiet: float = 3.0
     ack_timeout: float = 10.0
-    senders_on: int | None = None  # put every sender on the first N servers (default: all of them)
 
 
-async def connect_all(clients: list[Any], *, concurrency: int, deadline_s: float) -> dict[str, Any]:
-    """``await c.open(timeout)`` for every client (connect -> hello), ``concurrency`` at a time, all within
-    ``deadline_s``; a client that fails gets ``closed`` set. Also used by bench.manygroups."""
-    sem = asyncio.Semaphore(concurrency)
-    times: list[float] = []
-    failures: Counter = Counter()
+async def connect_all(clients: list[Client], *, concurrency: int = 50, deadline_s: float = 300.0) -> dict[str, Any]:
+    """Open every client, ``concurrency`` at a time, all within ``deadline_s``; a failed one gets ``closed`` set."""
+    sem, times, failures = asyncio.Semaphore(concurrency), [], Counter()
     deadline = time.monotonic() + deadline_s
 
-    async def one(c: Any) -> None:
+    async def one(c: Client) -> None:
         async with sem:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                failures["deadline"] += 1
-                return
-            t0 = time.monotonic()
             try:
-                await c.open(min(30.0, left))
-                times.append(time.monotonic() - t0)
+                times.append(await c.open(min(30.0, max(0.1, deadline - time.monotonic()))))
             except Exception as exc:
                 failures[type(exc).__name__] += 1
-                c.closed = f"connect failed {exc!r}"[:200]
+                c.closed, c.ws = f"connect failed {exc!r}"[:200], None
 
     t0 = time.monotonic()
     await asyncio.gather(*(one(c) for c in clients))
     wall = time.monotonic() - t0
     return {"n": len(clients), "ok": len(times), "failed": dict(failures), "connect_ms": percentiles(times),
-            "all_connected_s": round(wall, 2), "connects_per_s": round(len(times) / max(wall, 1e-9), 1)}
+            "all_connected_s": round(wall, 2)}
 
 
-def _clients(adapters: list[Any], groups: list[str], spec: LoadSpec) -> tuple[list[Client], list[Client]]:
-    """Receivers and senders, each list spread round-robin over the adapters (client k on adapters[k % n])."""
+def clients(adapters: list[Any], group: str, spec: LoadSpec) -> tuple[list[Client], list[Client]]:
+    """Receivers and senders in one group, each list spread round-robin over the adapters (the server processes)."""
     n = len(adapters)
-    receivers = [Client(adapters[k % n], uid, groups[k % n], True) for k, uid in enumerate(spec.receivers)]
-    ns = min(spec.senders_on or n, n)  # senders on the first ns adapters only (a group's "home" process)
-    senders = [Client(adapters[k % ns], uid, groups[k % ns], False) for k, uid in enumerate(spec.senders)]
-    return receivers, senders
+    return ([Client(adapters[k % n], uid, group) for k, uid in enumerate(spec.receivers)],
+            [Client(adapters[k % n], uid, group) for k, uid in enumerate(spec.senders)])
 
 
-def _reset(clients: list[Client]) -> None:
-    """Forget one phase's figures (the sockets stay open) before the next phase."""
-    for c in clients:
-        c.pending.clear()
-        c.acked = {}
-        c.ack_lat = []
-        c.errors = Counter()
-        c.sent = 0
-        c.received = {}
-        c.seqs = []
-        c.lat = []
-
-
-async def run_load(adapters: list[Any], groups: list[str], spec: LoadSpec, *, sampler=None, prefix: str = "",
-                   on_start=None) -> dict:
-    """Connect receivers then senders (each spread round-robin over the adapters), send for ``spec.duration``,
-    drain, measure. ``on_start()`` (optional) is called as the send window opens."""
-    prefix = prefix or f"b{int(time.time() * 1000) % 10**9}"
-    receivers, senders = _clients(adapters, groups, spec)
-    conn = await connect_all(receivers + senders, concurrency=spec.connect_concurrency,
-                              deadline_s=spec.connect_deadline)
-    await asyncio.sleep(1.0)
-    try:
-        result = await _phase(receivers, senders, spec, prefix, sampler, on_start)
-    finally:
-        await asyncio.gather(*(c.close() for c in receivers + senders))
-    return {"connections": conn, **result}
-
-
-async def run_steps(adapters: list[Any], groups: list[str], spec: LoadSpec, rates: list[float], *,
-                    sampler_factory=None, stop=None, pause: float = 2.0, on_step=None) -> dict:
-    """One set of sockets, several rate steps: for each rate in ``rates`` send at that rate per sender for
-    ``spec.duration`` and drain, measured as a run of its own. Stops after the first step for which
-    ``stop(result)`` is true. Returns {"connections", "steps": [result, ...]}."""
-    base = f"b{int(time.time() * 1000) % 10**9}"
-    receivers, senders = _clients(adapters, groups, spec)
-    conn = await connect_all(receivers + senders, concurrency=spec.connect_concurrency,
-                              deadline_s=spec.connect_deadline)
-    steps: list[dict] = []
+async def run_load(adapters: list[Any], group: str, spec: LoadSpec, rates: list[float] | None = None, *,
+                   sampler_factory=None, on_start=None, on_step=None, pause: float = 2.0) -> dict[str, Any]:
+    """Connect receivers then senders, then one measured window, or with ``rates`` one window per rate (open loop,
+    each measured on its own, the same sockets) until ``on_step(rate, result)`` returns False."""
+    receivers, senders = clients(adapters, group, spec)
+    everyone = receivers + senders
+    out: dict[str, Any] = {"connections": await connect_all(everyone, concurrency=spec.connect_concurrency)}
+    prefix = f"b{int(time.time() * 1000) % 10**9}"
     try:
         await asyncio.sleep(1.0)
-        for i, rate in enumerate(rates):
-            _reset(receivers + senders)
-            step_spec = LoadSpec(**{**spec.__dict__, "mode": "rate", "rate": rate})
-            sampler = sampler_factory() if sampler_factory is not None else None
-            result = {"connections": conn, **await _phase(receivers, senders, step_spec, f"{base}s{i:03d}", sampler)}
-            steps.append(result)
-            if on_step is not None:
-                on_step(rate, result)
-            if stop is not None and stop(result):
+        out["steps"] = []
+        for i, rate in enumerate(rates or [spec.rate]):
+            for c in everyone:
+                c.reset()
+            step_spec = replace(spec, mode="rate", rate=rate) if rates else spec
+            sampler = sampler_factory() if sampler_factory else None
+            out["steps"].append(await window(receivers, senders, step_spec, f"{prefix}s{i}", sampler, on_start))
+            if on_step is not None and not on_step(rate, out["steps"][-1]):
                 break
-            if sum(1 for c in receivers + senders if c.closed) > len(receivers + senders) // 10:
+            if sum(1 for c in everyone if c.closed) > len(everyone) // 10:
                 break  # the server is shedding sockets: later steps would measure nothing useful
-            await asyncio.sleep(pause)
+            if rates:
+                await asyncio.sleep(pause)
     finally:
-        await asyncio.gather(*(c.close() for c in receivers + senders))
-    return {"connections": conn, "steps": steps}
+        await asyncio.gather(*(c.close() for c in everyone))
+    return out
 
 
-async def _phase(receivers: list[Client], senders: list[Client], spec: LoadSpec, prefix: str, sampler,
-                 on_start=None) -> dict:
-    """One measured window on open sockets: send for ``spec.duration``, drain, figures."""
+async def window(receivers: list[Client], senders: list[Client], spec: LoadSpec, prefix: str, sampler=None,
+                 on_start=None) -> dict[str, Any]:
+    """One measured window on open sockets: send for ``spec.duration``, drain until every acked message has reached
+    every receiver in its group (or ``drain_quiet`` s of silence, or ``drain_max``), then the figures."""
     if sampler is not None:
         sampler.start()
     if on_start is not None:
@@ -429,115 +333,61 @@ async def _phase(receivers: list[Client], senders: list[Client], spec: LoadSpec,
     t_start = time.monotonic()
     end = t_start + spec.duration
     live = [s for s in senders if s.ws is not None and not s.closed]
-    if spec.mode == "closed":
-        tasks = [s.closed_loop(prefix, end, spec.max_per_sender, spec.ack_timeout) for s in live]
-    else:
-        tasks = [s.open_loop(prefix, end, spec.max_per_sender, spec.rate) for s in live]
-    await asyncio.gather(*tasks)
+    await asyncio.gather(*(s.closed_loop(prefix, end, spec.ack_timeout) if spec.mode == "closed"
+                           else s.open_loop(prefix, end, spec.rate, k / max(len(live), 1) / spec.rate)
+                           for k, s in enumerate(live)))
     t_sent = time.monotonic()
-    # Wait for outstanding acks and deliveries: until everything acked has reached every receiver, or quiet, or max.
-    acked: dict[str, int | None] = {}
-    drain_end = t_sent + spec.drain_max
-    live_rx = [r for r in receivers if r.ws is not None]
-    while time.monotonic() < drain_end:
-        acked = {}
-        for s in senders:
-            acked.update(s.acked)
+    rx = [r for r in receivers if r.ws is not None]
+    audience = {id(r): [s for s in senders if s is not r and s.group in groups] for r in rx for groups in [r.groups]}
+    while time.monotonic() < t_sent + spec.drain_max:
         pending = sum(len(s.pending) for s in senders)
-        behind = sum(1 for r in live_rx if len(r.received) < len(acked))
-        last_rx = max([r.last_rx for r in live_rx] + [t_sent])
-        if pending == 0 and behind == 0:
-            break
-        if time.monotonic() - last_rx > spec.drain_quiet and pending == 0:
+        behind = any(cid not in r.received for r in rx for s in audience[id(r)] for cid in s.acked)
+        quiet = time.monotonic() - max([r.last_rx for r in rx] + [t_sent]) > spec.drain_quiet
+        if pending == 0 and (not behind or quiet):
             break
         await asyncio.sleep(0.1)
     t_done = time.monotonic()
-    cpu = sampler.stop() if sampler is not None else None
-    for s in senders:
-        acked.update(s.acked)
+    resources = sampler.stop() if sampler is not None else None
+    return {"send": sent_figures(senders, t_sent - t_start, spec),
+            "delivery": delivery_figures(rx, audience, t_done - t_start, t_done - t_sent),
+            "unexpected_closes": dict(Counter(c.closed for c in receivers + senders if c.closed)),
+            "resources": resources}
 
-    # --- figures --------------------------------------------------------------------------------------------------
-    ack_lat = [x for s in senders for x in s.ack_lat]
-    errors: Counter = Counter()
-    for c in senders + receivers:
-        errors.update(c.errors)
+
+def sent_figures(senders: list[Client], seconds: float, spec: LoadSpec) -> dict[str, Any]:
+    acked = sum(len(s.acked) for s in senders)
     sent = sum(s.sent for s in senders)
-    last_ack_window = max(t_sent - t_start, 1e-9)
-    acked_ids = set(acked)
-    acked_seqs = sorted(v for v in acked.values() if v is not None)
-    expected = delivered = duplicated = unexpected = gaps = out_of_order = 0
+    return {"senders": len(senders), "mode": spec.mode, "rate_per_sender": spec.rate if spec.mode == "rate" else None,
+            "duration_s": round(seconds, 2), "sent": sent, "acked": acked, "not_acked": sent - acked,
+            "errors": dict(sum((s.errors for s in senders), Counter())),
+            "acked_per_s": round(acked / max(seconds, 1e-9), 1),
+            "ack_ms": percentiles([x for s in senders for x in s.ack_lat])}
+
+
+def delivery_figures(rx: list[Client], audience: dict[int, list[Client]], seconds: float,
+                     drain: float) -> dict[str, Any]:
+    """Expected = every acked message of the senders in a receiver's groups; between processes = sender and receiver
+    on different servers (the channel layer's part)."""
+    counts = Counter()
     lat: list[float] = []
-    per_adapter: dict[str, dict[str, int]] = {}
-    # deliveries between sockets on different server processes (the channel layer's part), and on the same one
-    by_adapter: dict[int, set[str]] = {}
-    for s in senders:
-        by_adapter.setdefault(id(s.adapter), set()).update(s.acked)
-    multi = len({id(c.adapter) for c in receivers + senders}) > 1
-    cross = {"expected": 0, "delivered": 0}
-    same = {"expected": 0, "delivered": 0}
-    for r in receivers:
-        if r.ws is None:
-            continue
-        got = r.received
-        exp = len(acked_ids)
-        dlv = sum(1 for cid in acked_ids if cid in got)
-        expected += exp
-        delivered += dlv
-        duplicated += sum(v - 1 for v in got.values() if v > 1)
-        unexpected += sum(1 for cid in got if cid not in acked_ids and cid.startswith(prefix + "-"))
-        prev = None
-        for s in r.seqs:
-            if prev is not None:
-                if s < prev:
-                    out_of_order += 1
-                elif s > prev + 1:
-                    gaps += 1
-            prev = s
-        lat.extend(r.lat)
-        pa = per_adapter.setdefault(f"{r.adapter.label}:{r.adapter.port}", {"receivers": 0, "expected": 0,
-                                                                            "delivered": 0})
-        pa["receivers"] += 1
-        pa["expected"] += exp
-        pa["delivered"] += dlv
-        if multi:
-            for key, ids in by_adapter.items():
-                bucket = same if key == id(r.adapter) else cross
-                bucket["expected"] += len(ids)
-                bucket["delivered"] += sum(1 for cid in ids if cid in got)
-    closes = Counter(c.closed for c in receivers + senders if c.closed)
-    seq_contiguous = None
-    if acked_seqs:
-        seq_contiguous = acked_seqs[-1] - acked_seqs[0] + 1 == len(acked_seqs)
-    delivery = {
-        "receivers": len(live_rx), "expected": expected, "delivered": delivered,
-        "missing": expected - delivered, "duplicated": duplicated, "unexpected": unexpected,
-        "seq_gaps_seen": gaps, "out_of_order": out_of_order,
-        "completeness_pct": round(100 * delivered / expected, 3) if expected else None,
-        "deliveries_per_s": round(delivered / max(t_done - t_start, 1e-9), 1),
-        "latency_ms": percentiles(lat), "drain_s": round(t_done - t_sent, 2), "per_server": per_adapter,
-    }
-    if multi:
-        delivery["across_servers"] = {**cross, "missing": cross["expected"] - cross["delivered"]}
-        delivery["same_server"] = {**same, "missing": same["expected"] - same["delivered"]}
-    return {
-        "send": {
-            "senders": len(live), "mode": spec.mode, "rate_per_sender": spec.rate if spec.mode == "rate" else None,
-            "duration_s": round(last_ack_window, 2), "sent": sent, "acked": len(acked_ids),
-            "not_acked": sent - len(acked_ids), "errors": dict(errors),
-            "accepted_msgs_per_s": round(len(acked_ids) / last_ack_window, 1),
-            "ack_ms": percentiles(ack_lat), "acked_seq_contiguous": seq_contiguous,
-        },
-        "delivery": delivery,
-        "unexpected_closes": dict(closes),
-        "resources": cpu,
-        "driver_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+    for r in rx:
+        for s in audience[id(r)]:
+            got = [r.received[cid] for cid in s.acked if cid in r.received]
+            where = "same" if s.adapter == r.adapter else "across"
+            counts["expected"] += len(s.acked)
+            counts["delivered"] += len(got)
+            counts[f"{where}_expected"] += len(s.acked)
+            counts[f"{where}_delivered"] += len(got)
+            lat.extend(got)
+    expected, delivered = counts["expected"], counts["delivered"]
+    return {"receivers": len(rx), "expected": expected, "delivered": delivered, "lost": expected - delivered,
+            "duplicated": sum(r.dups for r in rx),
+            "disorder": dict(sum((r.disorder for r in rx), Counter())),
+            "across_servers": {"expected": counts["across_expected"],
+                               "lost": counts["across_expected"] - counts["across_delivered"]},
+            "deliveries_per_s": round(delivered / max(seconds, 1e-9), 1), "latency_ms": percentiles(lat),
+            "drain_s": round(drain, 2)}
 
 
 def run(coro):
-    try:
-        import uvloop
-
-        return uvloop.run(coro)
-    except ImportError:
-        return asyncio.run(coro)
+    return uvloop.run(coro)

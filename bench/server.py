@@ -1,4 +1,4 @@
-"""The server under test as a subprocess (uvicorn, uvloop, websockets-sansio), and a sampler of CPU and memory."""
+"""The servers under test as subprocesses (uvicorn, uvloop, websockets-sansio), and a sampler of CPU and memory."""
 
 from __future__ import annotations
 
@@ -14,16 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import redis
 
-from .common import BASE_DB, GC_DB, HOST, PY, RESULTS, ROOT
+from .common import HOST, PY, RESULTS, redis_url
 
-_PG_BACKEND = re.compile(r"\(\d+\)|\[local\]")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+_OTHER_PG_BACKEND = re.compile(r": \S+ (?!gc_bench)\S+ (\S+\(\d+\)|\[local\])")  # a backend of another database
 
 
 @dataclass
@@ -47,19 +42,15 @@ class Server:
                 self.proc.wait(timeout=5)
 
 
-def start(name: str, app: str, env: dict[str, str], *, port: int | None = None, server: str = "uvicorn",
-          cwd: Path = ROOT) -> Server:
-    port = port or free_port()
+def start(name: str, app: str, env: dict[str, str], cwd: Path) -> Server:
+    """One uvicorn process serving ``app`` on a free loopback port, once it accepts connections."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]
     RESULTS.mkdir(parents=True, exist_ok=True)
     log = RESULTS / f"server-{name}-{port}.log"
-    if server == "daphne":
-        cmd = [PY, "-m", "daphne", "-b", HOST, "-p", str(port), app]
-    else:
-        cmd = [PY, "-m", "uvicorn", app, "--host", HOST, "--port", str(port), "--ws", "websockets-sansio",
-               "--loop", "uvloop", "--lifespan", "off", "--log-level", "warning", "--no-access-log",
-               ]
-    env = dict(env)
-    env.setdefault("PYTHONPATH", str(ROOT))
+    cmd = [PY, "-m", "uvicorn", app, "--host", HOST, "--port", str(port), "--ws", "websockets-sansio", "--loop",
+           "uvloop", "--lifespan", "off", "--log-level", "warning", "--no-access-log"]
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=fh, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
@@ -68,24 +59,30 @@ def start(name: str, app: str, env: dict[str, str], *, port: int | None = None, 
             raise RuntimeError(f"server {name} exited: {log.read_text()[-2000:]}")
         try:
             with socket.create_connection((HOST, port), timeout=0.5):
-                break
+                return Server(name, port, proc, log)
         except OSError:
             time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError(f"server {name} did not listen on {port}")
-    return Server(name, port, proc, log)
+    proc.kill()
+    raise RuntimeError(f"server {name} did not listen on {port}")
 
 
-def _procs_named(pred) -> list[psutil.Process]:
-    out = []
-    for p in psutil.process_iter(["name", "cmdline"]):
-        try:
-            if pred(p):
-                out.append(p)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return out
+def start_many(name: str, app: str, env: dict[str, str], cwd: Path, n: int, redis_db: int) -> list[Server]:
+    """``n`` processes on one freshly flushed Redis db (they share the channel layer); all or none."""
+    redis.Redis.from_url(redis_url(redis_db)).flushdb()
+    servers: list[Server] = []
+    try:
+        for _ in range(n):
+            servers.append(start(name, app, env, cwd))
+    except BaseException:
+        stop_all(servers)
+        raise
+    time.sleep(0.5)
+    return servers
+
+
+def stop_all(servers: list[Server]) -> None:
+    for s in servers:
+        s.stop()
 
 
 def _cpu(p: psutil.Process) -> float:
@@ -98,76 +95,65 @@ def _cpu(p: psutil.Process) -> float:
 
 @dataclass
 class Sampler:
-    """CPU seconds per role over a window (server(s), postgres, redis, driver, everybody else) and peak RSS."""
+    """CPU seconds per role over a window (the servers, PostgreSQL, Redis, this driver, everybody else: other
+    engineers' test runs show up there) and the servers' peak RSS. ``roles`` names more of our processes."""
 
-    servers: dict[str, int]  # label -> pid
-    interval: float = 0.5
-    peak_rss: dict[str, int] = field(default_factory=dict)
+    servers: list[Server]
+    roles: dict[int, str] = field(default_factory=dict)
+    peak_rss: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
 
-    def start(self) -> None:
+    def start(self) -> Sampler:
         self._t0 = time.monotonic()
         self._before = self._snapshot()
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread = threading.Thread(target=self._watch_rss, daemon=True)
         self._thread.start()
+        return self
+
+    def _role(self, p: psutil.Process) -> str:
+        if p.pid in self.roles:
+            return self.roles[p.pid]
+        if p.pid in {s.pid for s in self.servers}:
+            return "server"
+        if p.pid == os.getpid():
+            return "driver"
+        name = p.info.get("name") or ""
+        if name.startswith("postgres"):
+            return "other" if _OTHER_PG_BACKEND.search(" ".join(p.info.get("cmdline") or [])) else "postgres"
+        return "redis" if name.startswith("redis") else "other"
 
     def _snapshot(self) -> dict[int, tuple[str, float]]:
         snap = {}
-        me = os.getpid()
         for p in psutil.process_iter(["name", "cmdline"]):
             try:
-                snap[p.pid] = (self._role(p, me), _cpu(p))
+                snap[p.pid] = (self._role(p), _cpu(p))
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 continue
         return snap
 
-    def _role(self, p: psutil.Process, me: int) -> str:
-        for label, pid in self.servers.items():
-            if p.pid == pid:
-                return f"server:{label}"
-        if p.pid == me:
-            return "driver"
-        name = p.info.get("name") or ""
-        if name.startswith("postgres"):
-            # A backend serving another database (other engineers' test runs) is not ours; the shared processes
-            # (WAL writer, checkpointer, ...) and the bench databases' backends are.
-            cmd = " ".join(p.info.get("cmdline") or [])
-            if _PG_BACKEND.search(cmd) and not any(f" {db} " in cmd for db in (GC_DB, BASE_DB)):
-                return "other:postgres:backends of other databases"
-            return "postgres"
-        if name.startswith("redis"):
-            return "redis"
-        cmd = " ".join(p.info.get("cmdline") or [])[:60]
-        return f"other:{name}:{cmd}"
+    def rss_mib(self) -> float:
+        total = 0
+        for s in self.servers:
+            try:
+                total += psutil.Process(s.pid).memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+        return round(total / 2**20, 1)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            for label, pid in self.servers.items():
-                try:
-                    rss = psutil.Process(pid).memory_info().rss
-                except psutil.NoSuchProcess:
-                    continue
-                self.peak_rss[label] = max(self.peak_rss.get(label, 0), rss)
+    def _watch_rss(self) -> None:
+        while not self._stop.wait(0.5):
+            self.peak_rss = max(self.peak_rss, int(self.rss_mib() * 2**20))
 
     def stop(self) -> dict[str, Any]:
+        """CPU seconds and % of one core per role (servers summed), peak server RSS (summed) over the window."""
         self._stop.set()
         self._thread.join(timeout=2)
         wall = time.monotonic() - self._t0
-        after = self._snapshot()
-        by_role: dict[str, float] = {}
-        for pid, (role, cpu) in after.items():
-            before = self._before.get(pid)
-            delta = cpu - (before[1] if before else 0.0)
+        cpu: dict[str, float] = {}
+        for pid, (role, after) in self._snapshot().items():
+            delta = after - self._before.get(pid, (role, 0.0))[1]
             if delta > 0:
-                by_role[role] = by_role.get(role, 0.0) + delta
-        others = sorted(((k, v) for k, v in by_role.items() if k.startswith("other:")), key=lambda kv: -kv[1])
-        main = {k: round(v, 2) for k, v in by_role.items() if not k.startswith("other:")}
-        other_total = sum(v for _, v in others)
-        return {
-            "wall_s": round(wall, 2),
-            "cpu_s": main,
-            "cpu_pct_of_one_core": {k: round(100 * v / wall, 1) for k, v in main.items()},
-            "other_cpu_s": round(other_total, 2),
-            "other_top": [(k[6:], round(v, 2)) for k, v in others[:5]],
-            "peak_rss_mib": {k: round(v / 2**20, 1) for k, v in self.peak_rss.items()},
-        }
+                cpu[role] = cpu.get(role, 0.0) + delta
+        return {"wall_s": round(wall, 2), "cpu_s": {k: round(v, 2) for k, v in cpu.items()},
+                "cpu_pct": {k: round(100 * v / wall, 1) for k, v in cpu.items()},
+                "server_peak_rss_mib": round(self.peak_rss / 2**20, 1)}
