@@ -93,7 +93,8 @@ class MeApi(APIView):
     def patch(self, request):
         data = self.Input(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **data.validated_data)
+        user = services.user_update_profile(user=request.user, origin=Origin.from_request(request),
+                                            **data.validated_data)
         return Response(me_payload(user))
 
 

@@ -6,6 +6,8 @@ No endpoint returns a legal name or an ID number, only masked values (G6a); reve
 from __future__ import annotations
 
 from django.utils import translation
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -106,6 +108,8 @@ class ConsentApi(APIView):
                          "given_at": consent.accepted_at.isoformat()}, status=status.HTTP_201_CREATED)
 
 
+# Error reports mailed to the admins star these out (the Django request's POST and the view's variables).
+@method_decorator(sensitive_post_parameters("legal_name", "id_number"), name="dispatch")
 class PersonalSubmitApi(APIView):
     class Input(serializers.Serializer):
         legal_name = serializers.CharField(max_length=40)
@@ -113,6 +117,7 @@ class PersonalSubmitApi(APIView):
 
     @extend_schema(summary="Submit legal name + ID number for L2 (needs L1 and consent first)", request=Input,
                    responses={201: Free})
+    @method_decorator(sensitive_variables())
     def post(self, request):
         data = self.Input(data=request.data)
         data.is_valid(raise_exception=True)

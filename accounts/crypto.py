@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 
 @lru_cache(maxsize=8)
@@ -29,10 +30,13 @@ def fernet() -> MultiFernet:
     return _fernet(tuple(settings.FIELD_ENCRYPTION_KEYS))
 
 
+# Error reports list each frame's variables: these functions hold plaintext identity data.
+@sensitive_variables("text")
 def encrypt(text: str) -> str:
     return fernet().encrypt(text.encode()).decode()
 
 
+@sensitive_variables()
 def decrypt(token: str) -> str:
     return fernet().decrypt(token.encode()).decode()
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
 
 from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
@@ -188,6 +189,8 @@ def _submission_create(*, user: User, kind: str, level: int, origin: Origin | No
     return submission
 
 
+# Error reports list each frame's variables: these hold the plaintext name and number.
+@sensitive_variables("legal_name", "id_number", "name", "number")
 def identity_submit_personal(*, user: User, legal_name: str, id_number: str, consent: IdentityConsent | None,
                              origin: Origin | None = None) -> IdentitySubmission:
     """L2 by legal name + ID number. Needs L1 and the separate consent.

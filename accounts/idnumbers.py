@@ -119,6 +119,24 @@ def phone_mask(phone: str | None) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
+def login_name_mask(value: str) -> str:
+    """A typed login name as the network log keeps it: an ID number or a phone number masked as on screens, anything
+    else its first and last character only (it may be a number in another form, or a password typed in the wrong box)."""
+    text = ascii_digits(value or "")
+    if ID_RE.match(text.upper()):
+        return id_number_mask(text)
+    if PHONE_RE.match(text):
+        return phone_mask(text)
+    if len(text) <= 2:
+        return "*" * len(text)
+    return text[0] + "*" * min(len(text) - 2, 16) + text[-1]
+
+
+def login_name_hmac(value: str) -> str:
+    """Keyed hash of a typed login name (normalised), so attempts on one name can be grouped without keeping it."""
+    return crypto.blind_index(ascii_digits(value or "").upper(), purpose="login")
+
+
 def name_mask(name: str) -> str:
     """``王**``: the first character only."""
     name = (name or "").strip()

@@ -15,7 +15,7 @@ from groupchat.core.hooks import run_hooks
 from groupchat.core.origin import Origin
 
 from . import errors  # noqa: F401  (registers this app's error codes)
-from .idnumbers import phone_validate
+from .idnumbers import login_name_hmac, login_name_mask, phone_normalise, phone_validate
 from .models import User
 
 
@@ -34,6 +34,7 @@ def user_register(*, username: str, password: str, nickname: str = "", phone: st
     nickname = (nickname or username).strip()
     if not 1 <= len(nickname) <= 40:
         raise ApplicationError("invalid_nickname")
+    run_hooks("text.screen", text=nickname, field="nickname", user=None)  # screened like content (§2.3, G10)
     candidate = User(username=username, nickname=nickname, phone=phone or None)
     try:
         validate_password(password, user=candidate)
@@ -47,25 +48,29 @@ def user_register(*, username: str, password: str, nickname: str = "", phone: st
     return user
 
 
-def user_update_profile(*, user: User, nickname: str | None = None, language: str | None = None) -> User:
-    """Change the front-stage profile. Side effects: network-log record ``account.profile``.
+def user_update_profile(*, user: User, nickname: str | None = None, language: str | None = None,
+                        origin: Origin | None = None) -> User:
+    """Change the front-stage profile. Side effects: network-log record ``account.profile`` with the origin and, per
+    changed field, ``{"from": old, "to": new}`` (a nickname is what others see: G13b keeps who was called what, when).
 
     Hooks: ``profile.text.check`` (user, fields) lets screening refuse a nickname (REGULATION §2.3)."""
-    fields: list[str] = []
+    changes: dict[str, dict[str, str]] = {}
     if nickname is not None:
         nickname = nickname.strip()
         if not 1 <= len(nickname) <= 40:
             raise ApplicationError("invalid_nickname")
-        run_hooks("profile.text.check", user=user, fields={"nickname": nickname})
-        user.nickname = nickname
-        fields.append("nickname")
-    if language is not None and language in ("zh-hans", "en"):
+        if nickname != user.nickname:
+            run_hooks("profile.text.check", user=user, fields={"nickname": nickname})
+            run_hooks("text.screen", text=nickname, field="nickname", user=user)  # screened like content (G10)
+            changes["nickname"] = {"from": user.nickname, "to": nickname}
+            user.nickname = nickname
+    if language is not None and language in ("zh-hans", "en") and language != user.language:
+        changes["language"] = {"from": user.language, "to": language}
         user.language = language
-        fields.append("language")
-    if fields:
+    if changes:
         with transaction.atomic():
-            user.save(update_fields=fields)
-            record("account.profile", actor_id=user.pk, data={"fields": fields})
+            user.save(update_fields=list(changes))
+            record("account.profile", actor_id=user.pk, origin=origin, data={"fields": list(changes), **changes})
     return user
 
 
@@ -79,8 +84,15 @@ def on_user_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    record("auth.login_failed", actor_id=None, origin=Origin.from_request(request) if request else None,
-           data={"username": str(credentials.get("username", ""))[:40]})
+    """What was typed as the username may be a phone or an ID number (or a password typed in the wrong box): the log
+    keeps a masked form and a keyed hash of its normalised text, never the text itself; and, when it names an
+    account (username or phone), that account's id as the target."""
+    typed = str(credentials.get("username", ""))[:60]
+    target = (User.objects.filter(username=typed).values_list("pk", flat=True).first()
+              or User.objects.filter(phone=phone_normalise(typed)).values_list("pk", flat=True).first()) if typed else None
+    record("auth.login_failed", actor_id=None, target_id=target,
+           origin=Origin.from_request(request) if request else None,
+           data={"username": login_name_mask(typed), "username_hmac": login_name_hmac(typed)})
 
 
 # The identity vault, agreements and credit live in their own modules; these are the entry points other code uses.

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from groupchat.core.errors import ApplicationError
+from groupchat.core.origin import Origin
 
 from . import services
 from .models import User
@@ -26,7 +27,8 @@ def my_profile_page(request):
     if request.method == "POST":
         try:
             services.user_update_profile(user=request.user, nickname=request.POST.get("nickname", ""),
-                                         language=request.POST.get("language") or None)
+                                         language=request.POST.get("language") or None,
+                                         origin=Origin.from_request(request))
         except ApplicationError as exc:
             error = exc.detail()
         else:
