@@ -1,5 +1,32 @@
+"""Report intake, triage, SLA, outcomes, reporter feedback and public statistics (REGULATION G12)."""
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ComplaintsConfig(AppConfig):
     name = "complaints"
+    verbose_name = _("Complaints and reports")
+
+    def ready(self) -> None:
+        from groupchat.core.admin_panels import Panel, register_panel
+
+        from . import errors  # noqa: F401  (registers the refusal codes)
+        from .selectors import queue_counts
+
+        perm = "complaints.view_case"
+        section = {"section_zh": "举报处理", "section_en": "Complaints"}
+        register_panel(Panel(key="complaints-open", zh="待处理举报", en="Open complaint cases", order=20,
+                             url="/admin/complaints/case/?status__in=new,triaged,assigned", permission=perm,
+                             count=lambda: queue_counts().open, **section))
+        register_panel(Panel(key="complaints-priority", zh="主管部门转办（优先）", en="Authority referrals (priority)",
+                             order=21, url="/admin/complaints/case/?priority__exact=1&status__in=new,triaged,assigned",
+                             permission=perm, count=lambda: queue_counts().priority, **section))
+        register_panel(Panel(key="complaints-overdue", zh="已超时限", en="Past their deadline", order=22,
+                             url="/admin/complaints/case/?escalation__exact=overdue&status__in=new,triaged,assigned",
+                             permission=perm, count=lambda: queue_counts().overdue, **section))
+        register_panel(Panel(key="complaints-nearing", zh="临近时限", en="Nearing their deadline", order=23,
+                             url="/admin/complaints/case/?escalation__exact=nearing&status__in=new,triaged,assigned",
+                             permission=perm, count=lambda: queue_counts().nearing, **section))
+        register_panel(Panel(key="complaints-refer", zh="录入转办举报", en="Enter an authority referral", order=24,
+                             url="/admin/complaints/case/refer/", permission="complaints.handle_case", **section))

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 import groupchat.converters  # noqa: F401  registers <id:...>
 from accounts import apis as accounts
@@ -55,3 +55,6 @@ urlpatterns += [
     path("me/credit/", identity.CreditApi.as_view()),
     path("agreements/", identity.AgreementListApi.as_view()),
 ]
+
+# Complaints and reports (complaints, issue 16).
+urlpatterns += [path("complaints/", include("complaints.api_urls"))]

@@ -21,5 +21,8 @@ app.conf.beat_schedule = {
     # G7a: once a day, after midnight Beijing time when traffic is lowest, snapshot activity and re-tier groups.
     "groups-tiers-sweep": {"task": "groups.tasks.tiers_sweep", "schedule": crontab(hour=3, minute=10)},
     # G7b: credit recovery, +1 per 30 clean days up to the start score; idempotent, so once a day is enough.
+    # G12: complaints nearing or past their deadline are raised to the on-duty moderators. Urgent ones are due within
+    # the hour, so every 5 minutes; idempotent, and a run after a gap catches up by itself.
+    "complaints-sla-sweep": {"task": "complaints.tasks.sla_sweep", "schedule": 300.0},
     "accounts-credit-recover": {"task": "accounts.tasks.credit_recover", "schedule": crontab(hour=3, minute=17)},
 }

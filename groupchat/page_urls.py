@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("complaints.page_urls")),  # /report/ (every report link), /reports/ (mine, statistics)
     path("", include("accounts.page_urls")),
     path("", include("groups.page_urls")),
 ]

@@ -11,6 +11,5 @@ urlpatterns = [
     path("g/<str:code>/", views.group_info, name="group-info"),
     path("g/<str:code>/manage/", views.group_manage, name="group-manage"),
     path("invite/<str:token>/", views.invitation, name="invitation"),
-    path("report/", views.report, name="report"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
 ]

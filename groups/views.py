@@ -84,11 +84,3 @@ def group_create(request):
 def invitation(request, token: str):
     invite = Invitation.objects.select_related("group", "inviter").filter(token=token).first()
     return render(request, "groups/invite.html", {"invite": invite, "token": token})
-
-
-@require_GET
-def report(request):
-    """Placeholder until the complaints app has its intake form: says what will happen and where else to go."""
-    target = request.GET.get("target", "")
-    kind, _, ident = target.partition(":")
-    return render(request, "groups/report.html", {"target": target, "kind": kind, "ident": ident})

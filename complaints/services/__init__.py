@@ -1,0 +1,18 @@
+"""Writes of the complaints app. Each public service names its side effects; see the modules for their invariants."""
+
+from .escalation import sla_sweep_run
+from .intake import complaint_file, complaint_refer, target_resolve
+from .workflow import case_assign, case_close, case_decide, case_merge, case_triage, complaint_mark_false
+
+__all__ = [
+    "case_assign",
+    "case_close",
+    "case_decide",
+    "case_merge",
+    "case_triage",
+    "complaint_file",
+    "complaint_mark_false",
+    "complaint_refer",
+    "sla_sweep_run",
+    "target_resolve",
+]
