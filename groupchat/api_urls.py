@@ -58,3 +58,6 @@ urlpatterns += [
 
 # Complaints and reports (complaints, issue 16).
 urlpatterns += [path("complaints/", include("complaints.api_urls"))]
+
+# Measures and appeals (moderation, issue 15).
+urlpatterns += [path("moderation/", include("moderation.urls_measures"))]

@@ -25,4 +25,8 @@ app.conf.beat_schedule = {
     # the hour, so every 5 minutes; idempotent, and a run after a gap catches up by itself.
     "complaints-sla-sweep": {"task": "complaints.tasks.sla_sweep", "schedule": 300.0},
     "accounts-credit-recover": {"task": "accounts.tasks.credit_recover", "schedule": crontab(hour=3, minute=17)},
+    # G11a-c: measures end on time (suspensions, mutes, admin suspensions, blacklist entries) and overdue
+    # rectification deadlines reach the moderators' queue; the send path already refuses by the clock, so 30 s is
+    # how late a socket may hear that a measure ended. Idempotent (SKIP LOCKED per row).
+    "moderation-measures-sweep": {"task": "moderation.tasks.measures_sweep", "schedule": 30.0},
 }

@@ -1,0 +1,3 @@
+"""Moderation's admin, in one module per half: measures (admin_measures) and screening (admin_screening)."""
+
+from .admin_measures import *  # noqa: F403
