@@ -95,7 +95,8 @@ def load(code: Code, o) -> dict[str, Any]:
                 print(f"  {rows[-1]}", flush=True)
     first = [r for r in rows if r["run"] == f"groupchat x{ints(o.servers)[0]}"]
     out: dict[str, Any] = {"table": rows, "headline": {k: _median(first, k) for k in
-                                                       ("acked/s", "ack p99", "dlv p95", "dlv p99", "lost")}}
+                                                       ("acked/s", "ack p99", "dlv p95", "dlv p99", "lost",
+                                                        "other cpu%")}}
     for n in ints(o.servers)[1:]:
         mine = [r for r in rows if r["run"] == f"groupchat x{n}"]
         out["headline"][f"x{n} acked/s"] = _median(mine, "acked/s")
