@@ -45,7 +45,6 @@ def ready() -> None:
 
     register_hook("message.screen", hooks.message_screen)
     register_hook("text.screen", hooks.text_screen)
-    register_hook("message.check", switches.message_check)
     register_hook("group.create.check", switches.group_create_check)
     register_hook("group.join.check", switches.group_join_check)
     for model in (ScreeningRule, EmergencySwitch, HeldMessage, FlaggedItem):

@@ -117,7 +117,7 @@ def switch_states() -> list[dict]:
         "kind", "scope", "on", "changed_by__username", "changed_at", "reason"))
 
 
-# --- checks on the paths (registered as hooks in apps.py) --------------------------------------------------------
+# --- checks on the paths (registered as hooks in ready_screening.py; posting: in the message.screen hook) --------------------------------------------------------
 
 
 def group_create_check(*, category: str = "", **_) -> None:
@@ -128,8 +128,3 @@ def group_create_check(*, category: str = "", **_) -> None:
 def group_join_check(*, group: Group, via: str = "", **_) -> None:
     if via == "link" and is_on(SwitchKind.LINK_JOIN, group.category):
         raise ApplicationError("link_join_stopped")
-
-
-def message_check(*, group: Group, **_) -> None:
-    if is_on(SwitchKind.POST, group.category):
-        raise ApplicationError("posting_stopped")

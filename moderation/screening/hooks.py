@@ -93,6 +93,7 @@ def message_screen(*, items: list[ScreenItem]) -> list[Verdict]:
     rules = automaton.current()
     matches = [rules.match(normalise(item.body)) if rules.automaton is not None else NO_MATCH for item in items]
     decided = [_decide(item, match) for item, match in zip(items, matches, strict=True)]
+    stopped = [i for i, item in enumerate(items) if is_on(SwitchKind.POST, item.group.category)]
     strict = [i for i, item in enumerate(items)
               if decided[i][0] in ("pass", "flag")
               and _intensities.get(item.group.tier_id or 0) == ScreeningIntensity.STRICT]
@@ -102,10 +103,13 @@ def message_screen(*, items: list[ScreenItem]) -> list[Verdict]:
         for i in strict:
             if grade_for(scores.get(items[i].sender.pk, 0)) in STRICT_HOLD_GRADES:
                 decided[i] = ("hold", "grade", decided[i][2])
-    if all(action == "pass" for action, _, _ in decided):
+    if not stopped and all(action == "pass" for action, _, _ in decided):
         return [PASS] * len(items)
 
     verdicts: list[Verdict] = [PASS] * len(items)
+    for i in stopped:  # the read-only switch (G5a): nothing of these is stored, held or kept
+        decided[i] = ("stopped", "switch", "")
+        verdicts[i] = Verdict("refuse", error=ApplicationError("posting_stopped"))
     blocked, held, flagged = [], [], []
     for i, (item, match, (action, reason, category)) in enumerate(zip(items, matches, decided, strict=True)):
         if action == "block":

@@ -32,7 +32,7 @@ def _snapshot(rule: ScreeningRule) -> dict:
             "pattern": rule.pattern, "pinyin": rule.pinyin, "enabled": rule.enabled, "note": rule.note}
 
 
-def _validate(*, keyword: str, category: str, action: str, pattern: str) -> tuple[str, str]:
+def rule_validate(*, keyword: str, category: str, action: str, pattern: str) -> tuple[str, str]:
     keyword = (keyword or "").strip()
     if not 1 <= len(keyword) <= 100 or not normalise(keyword):
         raise ApplicationError("rule_keyword_invalid")
@@ -66,7 +66,7 @@ def _changed(*, rule: ScreeningRule | None, change: str, before: dict | None, ac
 def rule_create(*, actor: User | None, keyword: str, category: str, action: str = RuleAction.BLOCK,
                 pattern: str = "", pinyin: bool = False, note: str = "", enabled: bool = True) -> ScreeningRule:
     """Add a rule. Side effects: ``RuleChange`` create (new rules version); every process reloads within the poll."""
-    keyword, pattern = _validate(keyword=keyword, category=category, action=action, pattern=pattern)
+    keyword, pattern = rule_validate(keyword=keyword, category=category, action=action, pattern=pattern)
     rule = ScreeningRule(keyword=keyword, category=category, action=action, pattern=pattern, pinyin=bool(pinyin),
                          note=note[:200], enabled=enabled)
     _keys(rule)
@@ -86,7 +86,7 @@ def rule_update(*, actor: User | None, rule: ScreeningRule, keyword: str | None 
     """Edit a rule (only the fields given). Side effects: ``RuleChange`` update/enable/disable with before and after."""
     rule = ScreeningRule.objects.select_for_update().get(pk=rule.pk)
     before = _snapshot(rule)
-    keyword, pattern = _validate(keyword=rule.keyword if keyword is None else keyword,
+    keyword, pattern = rule_validate(keyword=rule.keyword if keyword is None else keyword,
                                  category=rule.category if category is None else category,
                                  action=rule.action if action is None else action,
                                  pattern=rule.pattern if pattern is None else pattern)
@@ -170,7 +170,7 @@ def rules_import(*, actor: User | None, text: str, default_category: str = "", d
     rows = _parse(text, default_category=default_category, default_action=default_action)
     for row in rows:
         try:
-            row["keyword"], row["pattern"] = _validate(keyword=row.get("keyword", ""), category=row["category"],
+            row["keyword"], row["pattern"] = rule_validate(keyword=row.get("keyword", ""), category=row["category"],
                                                        action=row["action"], pattern=row.get("pattern", ""))
         except ApplicationError as exc:
             raise ApplicationError("rules_import_invalid",
