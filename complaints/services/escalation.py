@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.backends import ModelBackend
 from django.db import transaction
 from django.utils import timezone
 
@@ -40,8 +41,7 @@ def on_duty_moderators(now: datetime) -> list[User]:
     users = list(User.objects.filter(pk__in=ids, is_active=True))
     if users:
         return users
-    return list(User.objects.with_perm("complaints.handle_case", include_superusers=True,
-                                       backend="accounts.backends.UsernameOrPhoneBackend").filter(is_active=True))
+    return list(ModelBackend().with_perm("complaints.handle_case", is_active=True, include_superusers=True))
 
 
 def _alert_text(case: Case, stage: str, level: str, language: str) -> str:

@@ -165,7 +165,7 @@ def complaint_mark_false(*, complaint: Complaint, moderator: User, reason: str, 
     event ``false_report`` (and accounts' own notice on a grade change)."""
     if not (reason or "").strip():
         raise ApplicationError("decision_reason_required")
-    complaint = Complaint.objects.select_for_update().select_related("case", "reporter").get(pk=complaint.pk)
+    complaint = Complaint.objects.select_for_update(of=("self",)).select_related("case", "reporter").get(pk=complaint.pk)
     if complaint.case.outcome != Outcome.NO_VIOLATION or complaint.reporter is None:
         raise ApplicationError("case_wrong_state", params={"status": complaint.case.get_status_display()})
     if not complaint.false_report:
