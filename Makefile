@@ -41,5 +41,8 @@ test: install services lint
 clauses: install
 	$(PY) -m tests.clause_report
 
+bench-help: install
+	$(PY) -m bench.run --help
+
 schema: install
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
