@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bench.common import SCENARIOS
-from bench.run import compare_rows, options, parser, print_table, resolve
+from bench.run import SUITE, compare_rows, options, parser, print_table, resolve
 
 
 def _run(scenario: str, side: str, **figures: float) -> dict:
@@ -42,6 +42,12 @@ def test_options_take_each_defaults_type_and_refuse_unknown_keys():
     assert (opts["rate"], opts["receivers"], opts["group"]) == (12.0, 200, "fanout")
     with pytest.raises(SystemExit, match="no option"):
         options("fanout", {"speed": "1"})
+
+
+def test_the_suite_names_only_scenarios_and_their_options():
+    for name, overrides in SUITE:
+        assert options(name, overrides).keys() == (SCENARIOS[name].options or {}).keys()
+    assert {name for name, _ in SUITE} == set(SCENARIOS)  # ``all`` runs every scenario
 
 
 def test_every_scenario_names_its_compare_figures_and_has_a_flag_per_option():
