@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
@@ -45,18 +46,18 @@ class UserAdmin(DjangoUserAdmin):
                        "masked_phone")
     fieldsets = (
         (None, {"fields": ("username", "password", "nickname", "language")}),
-        ("Verification", {"fields": ("verification_level", "masked_phone", "phone_verified_at")}),
-        ("Credit", {"fields": ("credit_score",)}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (_("Verification"), {"fields": ("verification_level", "masked_phone", "phone_verified_at")}),
+        (_("Credit"), {"fields": ("credit_score",)}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "nickname", "password1", "password2")}),)
 
-    @admin.display(description="phone")
+    @admin.display(description=_("phone"))
     def masked_phone(self, obj):
         return phone_mask(obj.phone)
 
-    @admin.display(description="grade")
+    @admin.display(description=_("grade"))
     def grade(self, obj):
         return grade_for(obj.credit_score)
 
@@ -78,7 +79,7 @@ class UserAdmin(DjangoUserAdmin):
             except (ApplicationError, ValueError) as exc:
                 messages.error(request, str(exc))
             else:
-                messages.success(request, "credit changed")
+                messages.success(request, _("credit changed"))
                 return redirect(reverse("admin:accounts_user_change", args=[pk]))
         context = {**self.admin_site.each_context(request), "subject": user, "grade": grade_for(user.credit_score),
                    "title": f"Adjust credit: {user}", "opts": self.model._meta}
@@ -119,7 +120,7 @@ class IdentitySubmissionAdmin(NoAddDeleteAdmin):
         if request.method == "POST":
             try:
                 services.identity_approve(submission_id=pk, reviewer=request.user, origin=Origin.from_request(request))
-                messages.success(request, "approved")
+                messages.success(request, _("approved"))
             except ApplicationError as exc:
                 messages.error(request, exc.detail())
         return self._back(pk)
@@ -129,7 +130,7 @@ class IdentitySubmissionAdmin(NoAddDeleteAdmin):
             try:
                 services.identity_reject(submission_id=pk, reviewer=request.user,
                                          reason=request.POST.get("reason", ""), origin=Origin.from_request(request))
-                messages.success(request, "rejected")
+                messages.success(request, _("rejected"))
             except ApplicationError as exc:
                 messages.error(request, exc.detail())
         return self._back(pk)
@@ -172,7 +173,7 @@ class IdentityConsentAdmin(ReadOnlyAdmin):
     search_fields = ("user__username",)
 
 
-@admin.action(description="Publish now")
+@admin.action(description=_("Publish now"))
 def publish_now(modeladmin, request, queryset):
     for agreement in queryset.filter(published_at__isnull=True):
         services.agreement_publish(agreement=agreement, actor=request.user)

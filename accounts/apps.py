@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts"
+    verbose_name = _("Accounts and identity")
 
     def ready(self) -> None:
         # Django's auth emits these for every login path (our pages, the API and the admin alike); listening here is
@@ -24,6 +25,11 @@ class AccountsConfig(AppConfig):
         register_hook("group.create.check", gates.group_create_check)
         register_hook("group.join.check", gates.group_join_check)
         register_hook("group.admin.check", gates.group_admin_check)
+
+        # What each staff role finds first on the admin home.
+        from .admin_panels import panels_register
+
+        panels_register()
 
         # The staff role Groups and the grade table exist after every migrate (and after a test flush).
         post_migrate.connect(_ensure_roles, sender=self, dispatch_uid="accounts.roles")

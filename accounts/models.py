@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groupchat.core.language import pick
 
@@ -34,27 +35,31 @@ class UserManager(BaseUserManager):
 
 
 class VerificationLevel(models.IntegerChoices):
-    NONE = 0, "unverified"
-    PHONE = 1, "L1 phone"
-    PERSONAL = 2, "L2 personal identity"
-    ORGANISATION = 3, "L3 organisation"
+    NONE = 0, _("unverified")
+    PHONE = 1, _("L1 phone")
+    PERSONAL = 2, _("L2 personal identity")
+    ORGANISATION = 3, _("L3 organisation")
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    username = models.CharField(max_length=40, unique=True, validators=[UnicodeUsernameValidator()])
-    phone = models.CharField(max_length=20, unique=True, null=True, blank=True)
-    nickname = models.CharField(max_length=40)
-    language = models.CharField(max_length=10, default="zh-hans", choices=[("zh-hans", "简体中文"), ("en", "English")])
-    verification_level = models.PositiveSmallIntegerField(
+    username = models.CharField(_("username"), max_length=40, unique=True, validators=[UnicodeUsernameValidator()])
+    phone = models.CharField(_("phone"), max_length=20, unique=True, null=True, blank=True)
+    nickname = models.CharField(_("nickname"), max_length=40)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans", choices=[("zh-hans", "简体中文"), ("en", "English")])
+    verification_level = models.PositiveSmallIntegerField(_("verification level"),
         choices=VerificationLevel.choices, default=VerificationLevel.NONE
     )
-    phone_verified_at = models.DateTimeField(null=True, blank=True)
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
     # Denormalised from the credit ledger (CreditEvent.score_after of the latest event) so the send path reads it
     # with the verification level in one primary-key lookup.
-    credit_score = models.PositiveSmallIntegerField(default=80)
-    is_staff = models.BooleanField(default=False)
-    is_active = models.BooleanField(default=True)
-    date_joined = models.DateTimeField(default=timezone.now)
+    credit_score = models.PositiveSmallIntegerField(_("credit score"), default=80)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     objects = UserManager()
 
@@ -90,15 +95,17 @@ class AppendOnlyModel(models.Model):
 class PhoneCode(models.Model):
     """A one-time code sent to a phone number; only its hash is stored."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_codes")
-    phone = models.CharField(max_length=20)
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    used_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="phone_codes", verbose_name=_("user"))
+    phone = models.CharField(_("phone"), max_length=20)
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("phone codes")
+        verbose_name = _("phone code")
         indexes = [models.Index(fields=["user", "created_at"])]
 
     def __str__(self) -> str:
@@ -109,56 +116,61 @@ class PhoneCode(models.Model):
 class IdentityConsent(models.Model):
     """Separate consent (PIPL Art 29) to processing the ID number, with the purpose exactly as shown (Art 30)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_consents")
-    purpose_version = models.CharField(max_length=20)
-    purpose_text = models.TextField()
-    accepted_at = models.DateTimeField(default=timezone.now)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identity_consents", verbose_name=_("user"))
+    purpose_version = models.CharField(_("purpose version"), max_length=20)
+    purpose_text = models.TextField(_("purpose text"))
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("identity consent")
+        verbose_name_plural = _("identity consents")
 
     def __str__(self) -> str:
         return f"consent {self.purpose_version} by user {self.user_id}"
 
 
 class SubmissionKind(models.TextChoices):
-    PERSONAL = "personal", "L2 name + ID number"
-    NETWORK_ID = "network_id", "L2 national network ID"
-    ORGANISATION = "organisation", "L3 organisation"
+    PERSONAL = "personal", _("L2 name + ID number")
+    NETWORK_ID = "network_id", _("L2 national network ID")
+    ORGANISATION = "organisation", _("L3 organisation")
 
 
 class SubmissionStatus(models.TextChoices):
-    PENDING = "pending", "waiting for review"
-    APPROVED = "approved", "approved"
-    REJECTED = "rejected", "rejected"
-    SUPERSEDED = "superseded", "superseded by a newer verification"
+    PENDING = "pending", _("waiting for review")
+    APPROVED = "approved", _("approved")
+    REJECTED = "rejected", _("rejected")
+    SUPERSEDED = "superseded", _("superseded by a newer verification")
 
 
 class IdentitySubmission(models.Model):
     """One verification attempt. Legal name and ID number only as ciphertext; masked copies for screens."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="identity_submissions")
-    kind = models.CharField(max_length=20, choices=SubmissionKind.choices)
-    level = models.PositiveSmallIntegerField(choices=VerificationLevel.choices)
-    status = models.CharField(max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING,
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="identity_submissions", verbose_name=_("user"))
+    kind = models.CharField(_("kind"), max_length=20, choices=SubmissionKind.choices)
+    level = models.PositiveSmallIntegerField(_("level"), choices=VerificationLevel.choices)
+    status = models.CharField(_("status"), max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.PENDING,
                               db_index=True)
-    legal_name_enc = models.TextField(blank=True)
-    legal_name_masked = models.CharField(max_length=60, blank=True)
-    id_number_enc = models.TextField(blank=True)
-    id_number_masked = models.CharField(max_length=20, blank=True)
-    id_hmac = models.CharField(max_length=64, blank=True, db_index=True)  # blind index of the normalised number
-    org_name = models.CharField(max_length=100, blank=True)  # public registry data, not personal information
-    uscc = models.CharField(max_length=18, blank=True)
-    network_id_token = models.CharField(max_length=200, blank=True)
-    network_id_result = models.JSONField(default=dict, blank=True)
-    consent = models.ForeignKey(IdentityConsent, null=True, blank=True, on_delete=models.PROTECT)
-    provider = models.CharField(max_length=120, blank=True)
-    provider_ref = models.CharField(max_length=120, blank=True)
-    submitted_at = models.DateTimeField(default=timezone.now)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reject_reason = models.TextField(blank=True)
+    legal_name_enc = models.TextField(_("legal name (encrypted)"), blank=True)
+    legal_name_masked = models.CharField(_("legal name (masked)"), max_length=60, blank=True)
+    id_number_enc = models.TextField(_("ID number (encrypted)"), blank=True)
+    id_number_masked = models.CharField(_("ID number (masked)"), max_length=20, blank=True)
+    id_hmac = models.CharField(_("ID blind index"), max_length=64, blank=True, db_index=True)  # blind index of the normalised number
+    org_name = models.CharField(_("organisation name"), max_length=100, blank=True)  # public registry data, not personal information
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    network_id_token = models.CharField(_("network ID token"), max_length=200, blank=True)
+    network_id_result = models.JSONField(_("network ID result"), default=dict, blank=True)
+    consent = models.ForeignKey(IdentityConsent, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("consent"))
+    provider = models.CharField(_("provider"), max_length=120, blank=True)
+    provider_ref = models.CharField(_("provider reference"), max_length=120, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by"))
+    reject_reason = models.TextField(_("reason for rejection"), blank=True)
 
     class Meta:
-        verbose_name = "identity submission"
+        verbose_name_plural = _("identity submissions")
+        verbose_name = _("identity submission")
         ordering = ["-submitted_at"]
         permissions = [
             ("review_identity", "Can approve or reject identity submissions"),
@@ -172,16 +184,17 @@ class IdentitySubmission(models.Model):
 class IdentityReveal(AppendOnlyModel):
     """Every attempt to see unmasked identity data: who, whose, when, why, and whether it was allowed."""
 
-    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    submission = models.ForeignKey(IdentitySubmission, on_delete=models.PROTECT, related_name="reveals")
-    reason = models.TextField(blank=True)
-    granted = models.BooleanField()
-    at = models.DateTimeField(default=timezone.now, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    actor = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("actor"))
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    submission = models.ForeignKey(IdentitySubmission, on_delete=models.PROTECT, related_name="reveals", verbose_name=_("submission"))
+    reason = models.TextField(_("reason"), blank=True)
+    granted = models.BooleanField(_("granted"))
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "identity reveal record"
+        verbose_name_plural = _("identity reveal records")
+        verbose_name = _("identity reveal record")
         ordering = ["-at"]
 
     def __str__(self) -> str:
@@ -190,26 +203,28 @@ class IdentityReveal(AppendOnlyModel):
 
 # --- G5b: agreements -------------------------------------------------------------------------------------------------
 class AgreementKind(models.TextChoices):
-    SERVICE = "service", "service agreement"
-    CONVENTION = "convention", "platform convention"
-    RULES = "rules", "management rules"
-    PRIVACY = "privacy", "privacy policy"  # 个人信息保护政策 (PIPL Art 17)
+    SERVICE = "service", _("service agreement")
+    CONVENTION = "convention", _("platform convention")
+    RULES = "rules", _("management rules")
+    PRIVACY = "privacy", _("privacy policy")  # 个人信息保护政策 (PIPL Art 17)
 
 
 class Agreement(models.Model):
     """One version of a published policy document. A material version must be accepted before posting again."""
 
-    kind = models.CharField(max_length=12, choices=AgreementKind.choices)
-    version = models.CharField(max_length=20)
-    title_zh = models.CharField(max_length=100)
-    title_en = models.CharField(max_length=100)
-    body_zh = models.TextField()
-    body_en = models.TextField()
-    material = models.BooleanField(default=True, help_text="users must accept this version before posting again")
-    published_at = models.DateTimeField(null=True, blank=True, help_text="empty = draft, not yet public")
-    created_at = models.DateTimeField(default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=12, choices=AgreementKind.choices)
+    version = models.CharField(_("version"), max_length=20)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=100)
+    title_en = models.CharField(_("title (English)"), max_length=100)
+    body_zh = models.TextField(_("text (Chinese)"))
+    body_en = models.TextField(_("text (English)"))
+    material = models.BooleanField(_("material change"), default=True, help_text=_("users must accept this version before posting again"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, help_text=_("empty = draft, not yet public"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name_plural = _("agreements")
+        verbose_name = _("agreement")
         constraints = [models.UniqueConstraint(fields=["kind", "version"], name="agreement_kind_version")]
         ordering = ["kind", "-published_at"]
 
@@ -224,12 +239,14 @@ class Agreement(models.Model):
 
 
 class AgreementAcceptance(AppendOnlyModel):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agreement_acceptances")
-    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances")
-    accepted_at = models.DateTimeField(default=timezone.now)
-    ip = models.GenericIPAddressField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agreement_acceptances", verbose_name=_("user"))
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="acceptances", verbose_name=_("agreement"))
+    accepted_at = models.DateTimeField(_("accepted at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("agreement acceptances")
+        verbose_name = _("agreement acceptance")
         constraints = [models.UniqueConstraint(fields=["user", "agreement"], name="acceptance_once")]
 
     def __str__(self) -> str:
@@ -238,30 +255,32 @@ class AgreementAcceptance(AppendOnlyModel):
 
 # --- G7b/G11b: credit ------------------------------------------------------------------------------------------------
 class CreditSource(models.TextChoices):
-    MEASURE = "measure", "moderation measure"
-    COMPLAINT = "complaint", "upheld complaint"
-    APPEAL = "appeal", "appeal outcome"
-    RECOVERY = "recovery", "recovery over time"
-    MANUAL = "manual", "manual adjustment"
+    MEASURE = "measure", _("moderation measure")
+    COMPLAINT = "complaint", _("upheld complaint")
+    APPEAL = "appeal", _("appeal outcome")
+    RECOVERY = "recovery", _("recovery over time")
+    MANUAL = "manual", _("manual adjustment")
 
 
 class CreditEvent(AppendOnlyModel):
     """The append-only credit ledger; ``User.credit_score`` is always the latest ``score_after``."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="credit_events")
-    delta = models.SmallIntegerField()
-    score_before = models.PositiveSmallIntegerField()
-    score_after = models.PositiveSmallIntegerField()
-    grade_before = models.CharField(max_length=1)
-    grade_after = models.CharField(max_length=1)
-    reason_code = models.CharField(max_length=40)
-    source = models.CharField(max_length=12, choices=CreditSource.choices)
-    operator = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField(blank=True)
-    ref = models.CharField(max_length=60, blank=True, help_text="e.g. the measure or complaint id")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="credit_events", verbose_name=_("user"))
+    delta = models.SmallIntegerField(_("change"))
+    score_before = models.PositiveSmallIntegerField(_("score before"))
+    score_after = models.PositiveSmallIntegerField(_("score after"))
+    grade_before = models.CharField(_("grade before"), max_length=1)
+    grade_after = models.CharField(_("grade after"), max_length=1)
+    reason_code = models.CharField(_("reason code"), max_length=40)
+    source = models.CharField(_("source"), max_length=12, choices=CreditSource.choices)
+    operator = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("operator"))
+    reason = models.TextField(_("reason"), blank=True)
+    ref = models.CharField(_("reference"), max_length=60, blank=True, help_text=_("e.g. the measure or complaint id"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name_plural = _("credit events")
+        verbose_name = _("credit event")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "created_at"])]
 
@@ -272,15 +291,17 @@ class CreditEvent(AppendOnlyModel):
 class GradePermission(models.Model):
     """What each credit grade allows (editable in the admin; settings give the fallback)."""
 
-    grade = models.CharField(max_length=1, unique=True)
-    groups_owned_max = models.PositiveIntegerField()
-    groups_created_per_day = models.PositiveIntegerField()
-    groups_joined_max = models.PositiveIntegerField()
-    admin_eligible = models.BooleanField()
-    max_owned_tier = models.CharField(max_length=20, blank=True, help_text="small / medium / large; empty = none")
-    message_rate = models.CharField(max_length=30, help_text='e.g. "20/10second"')
+    grade = models.CharField(_("grade"), max_length=1, unique=True)
+    groups_owned_max = models.PositiveIntegerField(_("groups owned (max)"))
+    groups_created_per_day = models.PositiveIntegerField(_("groups created per day"))
+    groups_joined_max = models.PositiveIntegerField(_("groups joined (max)"))
+    admin_eligible = models.BooleanField(_("may be admin"))
+    max_owned_tier = models.CharField(_("largest tier owned"), max_length=20, blank=True, help_text=_("small / medium / large; empty = none"))
+    message_rate = models.CharField(_("message rate"), max_length=30, help_text=_("e.g. \"20/10second\""))
 
     class Meta:
+        verbose_name_plural = _("grade permissions")
+        verbose_name = _("grade permission")
         ordering = ["grade"]
 
     def __str__(self) -> str:

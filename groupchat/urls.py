@@ -1,8 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from groupchat.core.health import healthz
+
+# The admin is titled as the product, in the visitor's language (not "Django 管理").
+admin.site.site_header = _("groupchat administration")
+admin.site.site_title = _("groupchat admin")
+admin.site.index_title = _("Staff work and records")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

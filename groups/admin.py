@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
@@ -45,7 +46,7 @@ class GroupAdmin(admin.ModelAdmin):
     inlines = [MembershipInline]
     actions = ["close_groups"]
 
-    @admin.action(description="Close the selected groups (their codes stay reserved)")
+    @admin.action(description=_("Close the selected groups (their codes stay reserved)"))
     def close_groups(self, request, queryset):
         for group in queryset:
             try:
@@ -153,11 +154,11 @@ class GroupApplicationAdmin(NoAddDeleteAdmin):
             except ApplicationError as exc:
                 self.message_user(request, f"#{application.pk}: {exc.detail()}", messages.ERROR)
 
-    @admin.action(description="Approve: open the group / apply the upgrade")
+    @admin.action(description=_("Approve: open the group / apply the upgrade"))
     def approve(self, request, queryset):
         self._decide(request, queryset, True)
 
-    @admin.action(description="Refuse")
+    @admin.action(description=_("Refuse"))
     def refuse(self, request, queryset):
         self._decide(request, queryset, False)
 

@@ -9,78 +9,85 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from groupchat.core.language import pick
 
 
 class GroupStatus(models.TextChoices):
-    OPEN = "open", "open"
-    SUSPENDED = "suspended", "posting suspended"
-    CLOSED = "closed", "closed"
+    OPEN = "open", _("open")
+    SUSPENDED = "suspended", _("posting suspended")
+    CLOSED = "closed", _("closed")
 
 
 class JoinMode(models.TextChoices):
-    OPEN = "open", "anyone may join"
-    APPROVAL = "approval", "an owner or admin approves"
-    QUESTION = "question", "answer a question, then approval"
-    INVITE = "invite", "by invitation only"
+    OPEN = "open", _("anyone may join")
+    APPROVAL = "approval", _("an owner or admin approves")
+    QUESTION = "question", _("answer a question, then approval")
+    INVITE = "invite", _("by invitation only")
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "owner"
-    ADMIN = "admin", "admin"
-    MEMBER = "member", "member"
+    OWNER = "owner", _("owner")
+    ADMIN = "admin", _("admin")
+    MEMBER = "member", _("member")
 
 
 class GroupCode(models.Model):
     """Every group code ever issued. Insert-only: a code is never reused, even after its group is gone."""
 
-    code = models.CharField(max_length=10, primary_key=True)
-    issued_at = models.DateTimeField(default=timezone.now)
+    code = models.CharField(_("group code"), max_length=10, primary_key=True)
+    issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("group code")
+        verbose_name_plural = _("group codes")
 
     def __str__(self) -> str:
         return self.code
 
 
 class Group(models.Model):
-    code = models.CharField(max_length=10, unique=True)
-    name = models.CharField(max_length=60)
-    category = models.CharField(max_length=40, blank=True)
-    announcement = models.TextField(blank=True)
-    rules = models.TextField(blank=True)
-    status = models.CharField(max_length=12, choices=GroupStatus.choices, default=GroupStatus.OPEN)
-    status_until = models.DateTimeField(null=True, blank=True)
-    status_reason = models.CharField(max_length=200, blank=True)
-    all_muted = models.BooleanField(default=False)
-    join_mode = models.CharField(max_length=10, choices=JoinMode.choices, default=JoinMode.APPROVAL)
-    join_question = models.CharField(max_length=200, blank=True)
-    is_public = models.BooleanField(default=True, help_text="findable by code and name")
-    tier = models.ForeignKey("TierPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="groups")
+    code = models.CharField(_("group code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    category = models.CharField(_("category"), max_length=40, blank=True)
+    announcement = models.TextField(_("announcement"), blank=True)
+    rules = models.TextField(_("group rules"), blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=GroupStatus.choices, default=GroupStatus.OPEN)
+    status_until = models.DateTimeField(_("status until"), null=True, blank=True)
+    status_reason = models.CharField(_("status reason"), max_length=200, blank=True)
+    all_muted = models.BooleanField(_("everyone muted"), default=False)
+    join_mode = models.CharField(_("join mode"), max_length=10, choices=JoinMode.choices, default=JoinMode.APPROVAL)
+    join_question = models.CharField(_("join question"), max_length=200, blank=True)
+    is_public = models.BooleanField(_("public"), default=True, help_text=_("findable by code and name"))
+    tier = models.ForeignKey("TierPolicy", null=True, blank=True, on_delete=models.PROTECT, related_name="groups", verbose_name=_("tier"))
     # Computed by the daily sweep (G7a): 30-day average messages per day and the bands derived from it and the size.
-    activity_avg = models.FloatField(default=0)
-    activity_band = models.CharField(max_length=10, default="quiet")
-    size_band = models.CharField(max_length=20, blank=True)
-    member_cap = models.PositiveIntegerField(default=200)
-    member_count = models.PositiveIntegerField(default=0)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_groups")
+    activity_avg = models.FloatField(_("activity (messages per day)"), default=0)
+    activity_band = models.CharField(_("activity band"), max_length=10, default="quiet")
+    size_band = models.CharField(_("size band"), max_length=20, blank=True)
+    member_cap = models.PositiveIntegerField(_("member cap"), default=200)
+    member_count = models.PositiveIntegerField(_("member count"), default=0)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_groups", verbose_name=_("owner"))
     # An ownership transfer waits here until the new owner acknowledges the owner's duties (G9a).
     pending_owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                      related_name="+")
+                                      related_name="+", verbose_name=_("pending owner"))
     # The last seq handed out; incremented under the row lock inside each message's transaction.
-    last_seq = models.BigIntegerField(default=0)
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    last_seq = models.BigIntegerField(_("last seq"), default=0)
+    last_message_at = models.DateTimeField(_("last message at"), null=True, blank=True)
     # Moved (under the row lock) by every write that changes who may send here (send_gate_bump); the store compares
     # it with the value its batch was checked against, so a measure committed after the check still bites.
-    send_gate = models.BigIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    send_gate = models.BigIntegerField(_("send gate"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # Group credit stars on the QQ model (G11a), changed only by a moderator's measure (groups.services.platform):
     # 5 no limits, 4 lower in search, 3 hidden from search, 2 no new members, 1 disabled.
-    credit_stars = models.PositiveSmallIntegerField(default=5)
+    credit_stars = models.PositiveSmallIntegerField(_("credit stars"), default=5)
     # Set while the group is on the platform blacklist (G11c): not found in search, nobody joins or is invited.
-    blacklisted_until = models.DateTimeField(null=True, blank=True)
+    blacklisted_until = models.DateTimeField(_("blacklisted until"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("groups")
+        verbose_name = _("group")
         indexes = [models.Index(fields=["name"])]
 
     def __str__(self) -> str:
@@ -88,20 +95,22 @@ class Group(models.Model):
 
 
 class Membership(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
-    joined_at = models.DateTimeField(default=timezone.now)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("invited by")
     )
-    muted_until = models.DateTimeField(null=True, blank=True)
+    muted_until = models.DateTimeField(_("muted until"), null=True, blank=True)
     # A platform measure (G11b) suspends an owner's or admin's powers until then; the role stays, so does membership.
-    admin_suspended_until = models.DateTimeField(null=True, blank=True)
-    last_read_seq = models.BigIntegerField(default=0)
-    rules_accepted_at = models.DateTimeField(null=True, blank=True)
+    admin_suspended_until = models.DateTimeField(_("admin powers suspended until"), null=True, blank=True)
+    last_read_seq = models.BigIntegerField(_("last read seq"), default=0)
+    rules_accepted_at = models.DateTimeField(_("rules accepted at"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("memberships")
+        verbose_name = _("membership")
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="membership_unique")]
         indexes = [models.Index(fields=["user", "group"])]
 
@@ -110,13 +119,15 @@ class Membership(models.Model):
 
 
 class Ban(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="bans")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    banned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="bans", verbose_name=_("group"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
+    banned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("banned by"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name_plural = _("bans")
+        verbose_name = _("ban")
         constraints = [models.UniqueConstraint(fields=["group", "user"], name="ban_unique")]
 
     def __str__(self) -> str:
@@ -124,23 +135,25 @@ class Ban(models.Model):
 
 
 class RequestStatus(models.TextChoices):
-    PENDING = "pending", "pending"
-    APPROVED = "approved", "approved"
-    REFUSED = "refused", "refused"
-    WITHDRAWN = "withdrawn", "withdrawn"
+    PENDING = "pending", _("pending")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
+    WITHDRAWN = "withdrawn", _("withdrawn")
 
 
 class JoinRequest(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests")
-    answer = models.CharField(max_length=400, blank=True)
-    status = models.CharField(max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("group"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("user"))
+    answer = models.CharField(_("answer"), max_length=400, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = _("join requests")
+        verbose_name = _("join request")
         constraints = [
             models.UniqueConstraint(fields=["group", "user"], condition=models.Q(status="pending"),
                                     name="one_pending_request")
@@ -151,25 +164,29 @@ class JoinRequest(models.Model):
 
 
 class InvitationStatus(models.TextChoices):
-    PENDING = "pending", "pending"
-    ACCEPTED = "accepted", "accepted"
-    DECLINED = "declined", "declined"
-    REVOKED = "revoked", "revoked"
-    EXPIRED = "expired", "expired"
+    PENDING = "pending", _("pending")
+    ACCEPTED = "accepted", _("accepted")
+    DECLINED = "declined", _("declined")
+    REVOKED = "revoked", _("revoked")
+    EXPIRED = "expired", _("expired")
 
 
 class Invitation(models.Model):
     """A personal invitation (``invitee`` set, who must accept) or a shareable link (``invitee`` empty)."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations")
-    inviter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("group"))
+    inviter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("inviter"))
     invitee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                                related_name="invitations")
-    token = models.CharField(max_length=43, unique=True)
-    status = models.CharField(max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
-    uses = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
+                                related_name="invitations", verbose_name=_("invitee"))
+    token = models.CharField(_("token"), max_length=43, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING)
+    uses = models.PositiveIntegerField(_("uses"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
 
     def __str__(self) -> str:
         return f"invitation to {self.group_id} ({self.status})"
@@ -180,26 +197,28 @@ class Invitation(models.Model):
 
 
 class MessageKind(models.TextChoices):
-    TEXT = "text", "text"
-    SYSTEM = "system", "system notice"
+    TEXT = "text", _("text")
+    SYSTEM = "system", _("system notice")
 
 
 class Message(models.Model):
-    id = models.BigAutoField(primary_key=True)
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="messages")
-    seq = models.BigIntegerField()
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    client_id = models.CharField(max_length=64)
-    kind = models.CharField(max_length=8, choices=MessageKind.choices, default=MessageKind.TEXT)
-    body = models.TextField()
-    created_at = models.DateTimeField(default=timezone.now)
+    id = models.BigAutoField(_("ID"), primary_key=True)
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="messages", verbose_name=_("group"))
+    seq = models.BigIntegerField(_("seq"))
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sender"))
+    client_id = models.CharField(_("client id"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=8, choices=MessageKind.choices, default=MessageKind.TEXT)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Deleting hides a message from everyone; the row stays for the network log (G13b).
-    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
     removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    removed_reason = models.CharField(max_length=200, blank=True)
+                                   related_name="+", verbose_name=_("removed by"))
+    removed_reason = models.CharField(_("reason for removal"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name_plural = _("messages")
+        verbose_name = _("message")
         constraints = [
             models.UniqueConstraint(fields=["group", "seq"], name="message_group_seq"),
             models.UniqueConstraint(fields=["sender", "client_id"], name="message_sender_client_id"),
@@ -210,40 +229,42 @@ class Message(models.Model):
 
 
 class AuditAction(models.TextChoices):
-    CREATE = "create", "group created"
-    UPDATE = "update", "name/announcement/rules changed"
-    JOIN = "join", "member joined"
-    LEAVE = "leave", "member left"
-    REMOVE = "remove", "member removed"
-    BAN = "ban", "member banned"
-    UNBAN = "unban", "ban lifted"
-    MUTE = "mute", "member muted"
-    UNMUTE = "unmute", "member unmuted"
-    MUTE_ALL = "mute_all", "whole group muted"
-    UNMUTE_ALL = "unmute_all", "whole group unmuted"
-    APPROVE = "approve", "join request approved"
-    REFUSE = "refuse", "join request refused"
-    INVITE = "invite", "invitation sent"
-    LINK = "link", "invite link created"
-    DELETE_MESSAGE = "delete_message", "message deleted"
-    ROLE = "role", "role changed"
-    TRANSFER = "transfer", "ownership transferred"
-    SETTINGS = "settings", "join settings changed"
-    CLOSE = "close", "group closed"
+    CREATE = "create", _("group created")
+    UPDATE = "update", _("name/announcement/rules changed")
+    JOIN = "join", _("member joined")
+    LEAVE = "leave", _("member left")
+    REMOVE = "remove", _("member removed")
+    BAN = "ban", _("member banned")
+    UNBAN = "unban", _("ban lifted")
+    MUTE = "mute", _("member muted")
+    UNMUTE = "unmute", _("member unmuted")
+    MUTE_ALL = "mute_all", _("whole group muted")
+    UNMUTE_ALL = "unmute_all", _("whole group unmuted")
+    APPROVE = "approve", _("join request approved")
+    REFUSE = "refuse", _("join request refused")
+    INVITE = "invite", _("invitation sent")
+    LINK = "link", _("invite link created")
+    DELETE_MESSAGE = "delete_message", _("message deleted")
+    ROLE = "role", _("role changed")
+    TRANSFER = "transfer", _("ownership transferred")
+    SETTINGS = "settings", _("join settings changed")
+    CLOSE = "close", _("group closed")
 
 
 class GroupAuditEvent(models.Model):
     """What owners and admins did in a group (G9b), visible to the group's owner and admins."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="audit_events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    action = models.CharField(max_length=16, choices=AuditAction.choices)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="audit_events", verbose_name=_("group"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor"))
+    action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
     target = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="+")
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+                               related_name="+", verbose_name=_("target"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name_plural = _("group audit events")
+        verbose_name = _("group audit event")
         indexes = [models.Index(fields=["group", "-created_at"])]
 
     def __str__(self) -> str:
@@ -253,11 +274,15 @@ class GroupAuditEvent(models.Model):
 class OwnerDutyAcknowledgement(models.Model):
     """The owner's acknowledgement of the duties of running a group (G9a), at creation and on transfer."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="duty_acknowledgements")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    occasion = models.CharField(max_length=12)  # create | transfer | admin
-    text_version = models.CharField(max_length=20, default="2017-1")
-    created_at = models.DateTimeField(default=timezone.now)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="duty_acknowledgements", verbose_name=_("group"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
+    occasion = models.CharField(_("occasion"), max_length=12)  # create | transfer | admin
+    text_version = models.CharField(_("text version"), max_length=20, default="2017-1")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("owner duty acknowledgement")
+        verbose_name_plural = _("owner duty acknowledgements")
 
     def __str__(self) -> str:
         return f"{self.occasion} acknowledgement by {self.user_id}"
@@ -267,34 +292,35 @@ class OwnerDutyAcknowledgement(models.Model):
 
 
 class ScreeningIntensity(models.TextChoices):
-    STANDARD = "standard", "standard"
-    ENHANCED = "enhanced", "enhanced (hold borderline items for review)"
-    STRICT = "strict", "strict (hold every flagged item; sample for review)"
+    STANDARD = "standard", _("standard")
+    ENHANCED = "enhanced", _("enhanced (hold borderline items for review)")
+    STRICT = "strict", _("strict (hold every flagged item; sample for review)")
 
 
 class TierPolicy(models.Model):
     """One size tier and what it demands. Edited in the admin; every change makes a new filing version."""
 
-    slug = models.SlugField(max_length=20, unique=True)
-    name_zh = models.CharField(max_length=40)
-    name_en = models.CharField(max_length=40)
-    rank = models.PositiveSmallIntegerField(unique=True, help_text="1 = smallest")
-    max_members = models.PositiveIntegerField()
-    owner_verification_level = models.PositiveSmallIntegerField(default=1, help_text="1 phone, 2 identity, 3 org")
-    owner_min_grade = models.CharField(max_length=1, default="C", help_text="lowest credit grade (A-D) to own")
-    requires_review = models.BooleanField(default=False, help_text="the platform reviews the group before it opens")
-    join_modes = models.JSONField(default=list, help_text='allowed join modes, e.g. ["open", "approval"]')
-    link_join_max_members = models.PositiveIntegerField(default=200, help_text="invite links refused at this size")
-    approval_from_members = models.PositiveIntegerField(default=500, help_text="joining needs approval from here")
-    invitee_accept_above = models.PositiveIntegerField(default=40, help_text="invitees must accept above this size")
-    info_required_from_members = models.PositiveIntegerField(default=100, help_text="category + rules mandatory")
-    screening_intensity = models.CharField(max_length=10, choices=ScreeningIntensity.choices,
+    slug = models.SlugField(_("slug"), max_length=20, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=40)
+    name_en = models.CharField(_("name (English)"), max_length=40)
+    rank = models.PositiveSmallIntegerField(_("rank"), unique=True, help_text=_("1 = smallest"))
+    max_members = models.PositiveIntegerField(_("members (max)"))
+    owner_verification_level = models.PositiveSmallIntegerField(_("owner verification level"), default=1, help_text=_("1 phone, 2 identity, 3 org"))
+    owner_min_grade = models.CharField(_("owner's lowest grade"), max_length=1, default="C", help_text=_("lowest credit grade (A-D) to own"))
+    requires_review = models.BooleanField(_("requires review"), default=False, help_text=_("the platform reviews the group before it opens"))
+    join_modes = models.JSONField(_("join modes"), default=list, help_text=_("allowed join modes, e.g. [\"open\", \"approval\"]"))
+    link_join_max_members = models.PositiveIntegerField(_("link joining up to (members)"), default=200, help_text=_("invite links refused at this size"))
+    approval_from_members = models.PositiveIntegerField(_("approval from (members)"), default=500, help_text=_("joining needs approval from here"))
+    invitee_accept_above = models.PositiveIntegerField(_("invitee accepts above (members)"), default=40, help_text=_("invitees must accept above this size"))
+    info_required_from_members = models.PositiveIntegerField(_("info required from (members)"), default=100, help_text=_("category + rules mandatory"))
+    screening_intensity = models.CharField(_("screening intensity"), max_length=10, choices=ScreeningIntensity.choices,
                                            default=ScreeningIntensity.STANDARD)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        verbose_name = _("tier policy")
         ordering = ["rank"]
-        verbose_name_plural = "tier policies"
+        verbose_name_plural = _("tier policies")
 
     def __str__(self) -> str:
         return f"{self.slug} (≤{self.max_members})"
@@ -306,17 +332,18 @@ class TierPolicy(models.Model):
 class GroupCategory(models.Model):
     """The nature of a group (G7a classification). A category may demand a higher tier of review."""
 
-    slug = models.SlugField(max_length=30, unique=True)
-    name_zh = models.CharField(max_length=40)
-    name_en = models.CharField(max_length=40)
-    min_review_rank = models.PositiveSmallIntegerField(
-        default=0, help_text="groups of this category at or above this tier rank are reviewed (0 = tier decides)")
-    active = models.BooleanField(default=True)
-    order = models.PositiveSmallIntegerField(default=0)
+    slug = models.SlugField(_("slug"), max_length=30, unique=True)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=40)
+    name_en = models.CharField(_("name (English)"), max_length=40)
+    min_review_rank = models.PositiveSmallIntegerField(_("reviewed from tier rank"),
+        default=0, help_text=_("groups of this category at or above this tier rank are reviewed (0 = tier decides)"))
+    active = models.BooleanField(_("in use"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("group category")
         ordering = ["order", "slug"]
-        verbose_name_plural = "group categories"
+        verbose_name_plural = _("group categories")
 
     def __str__(self) -> str:
         return self.slug
@@ -328,14 +355,16 @@ class GroupCategory(models.Model):
 class TierChange(models.Model):
     """Every change of a group's tier, with its reason; shown to the owner."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="tier_changes")
-    from_tier = models.ForeignKey(TierPolicy, null=True, on_delete=models.PROTECT, related_name="+")
-    to_tier = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(max_length=20)  # create | upgrade | review | size | policy
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="tier_changes", verbose_name=_("group"))
+    from_tier = models.ForeignKey(TierPolicy, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("from tier"))
+    to_tier = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("to tier"))
+    reason = models.CharField(_("reason"), max_length=20)  # create | upgrade | review | size | policy
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
+        verbose_name_plural = _("tier changes")
+        verbose_name = _("tier change")
         indexes = [models.Index(fields=["group", "-created_at"])]
 
     def __str__(self) -> str:
@@ -345,12 +374,14 @@ class TierChange(models.Model):
 class GroupActivityDay(models.Model):
     """The group's ``last_seq`` at each daily sweep: activity = seq growth over 30 days, without scanning messages."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
-    last_seq = models.BigIntegerField()
-    member_count = models.PositiveIntegerField()
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", verbose_name=_("group"))
+    day = models.DateField(_("day"))
+    last_seq = models.BigIntegerField(_("last seq"))
+    member_count = models.PositiveIntegerField(_("member count"))
 
     class Meta:
+        verbose_name_plural = _("group activity days")
+        verbose_name = _("group activity day")
         constraints = [models.UniqueConstraint(fields=["group", "day"], name="activity_day_unique")]
         indexes = [models.Index(fields=["day"])]
 
@@ -359,26 +390,30 @@ class GroupActivityDay(models.Model):
 
 
 class ApplicationStatus(models.TextChoices):
-    PENDING = "pending", "pending review"
-    APPROVED = "approved", "approved"
-    REFUSED = "refused", "refused"
+    PENDING = "pending", _("pending review")
+    APPROVED = "approved", _("approved")
+    REFUSED = "refused", _("refused")
 
 
 class GroupApplication(models.Model):
     """A group (or a tier upgrade) waiting for platform review before it opens (G8c)."""
 
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    tier = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("applicant"))
+    tier = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("tier"))
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="applications",
-                              help_text="the group to upgrade, or the group created on approval")
-    is_upgrade = models.BooleanField(default=False)
-    data = models.JSONField(default=dict, blank=True, help_text="name, category, join mode, texts of a new group")
-    status = models.CharField(max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
+                              help_text=_("the group to upgrade, or the group created on approval"), verbose_name=_("group"))
+    is_upgrade = models.BooleanField(_("upgrade"), default=False)
+    data = models.JSONField(_("data"), default=dict, blank=True, help_text=_("name, category, join mode, texts of a new group"))
+    status = models.CharField(_("status"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(max_length=400, blank=True)
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=400, blank=True)
+
+    class Meta:
+        verbose_name = _("group application")
+        verbose_name_plural = _("group applications")
 
     def __str__(self) -> str:
         return f"application {self.pk} ({self.status})"
@@ -387,18 +422,20 @@ class GroupApplication(models.Model):
 class FilingRecord(models.Model):
     """A version of the tiered management system (G7a): tiers, categories and caps as filed with the CAC."""
 
-    version = models.PositiveIntegerField(unique=True)
-    snapshot = models.JSONField()
-    change_summary = models.CharField(max_length=400, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    snapshot = models.JSONField(_("snapshot"))
+    change_summary = models.CharField(_("change summary"), max_length=400, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
-    filed = models.BooleanField(default=False)
-    filed_at = models.DateTimeField(null=True, blank=True)
-    filing_number = models.CharField(max_length=80, blank=True, help_text="the authority's acknowledgement number")
-    authority = models.CharField(max_length=80, blank=True, default="省级网信办")
+                                   related_name="+", verbose_name=_("created by"))
+    filed = models.BooleanField(_("filed"), default=False)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    filing_number = models.CharField(_("filing number"), max_length=80, blank=True, help_text=_("the authority's acknowledgement number"))
+    authority = models.CharField(_("authority"), max_length=80, blank=True, default="省级网信办")
 
     class Meta:
+        verbose_name_plural = _("filing records")
+        verbose_name = _("filing record")
         ordering = ["-version"]
 
     def __str__(self) -> str:

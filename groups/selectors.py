@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -16,7 +16,19 @@ from groupchat.core.errors import ApplicationError
 
 from . import errors  # noqa: F401  (registers this app's error codes)
 from .codes import is_well_formed
-from .models import Ban, Group, GroupAuditEvent, JoinRequest, Membership, Message, RequestStatus, Role
+from .models import (
+    Ban,
+    Group,
+    GroupAuditEvent,
+    GroupCategory,
+    GroupStatus,
+    JoinMode,
+    JoinRequest,
+    Membership,
+    Message,
+    RequestStatus,
+    Role,
+)
 
 MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
 
@@ -191,19 +203,76 @@ def audit_list(*, group: Group, limit: int = 200) -> list[GroupAuditEvent]:
     )
 
 
-def group_search(*, query: str, limit: int = 20) -> list[Group]:
-    """Public, not closed groups by exact code or by name.
+def groups_findable() -> QuerySet[Group]:
+    """The one filter for which groups people may find (search by name or code, the "找群" directory).
 
-    Platform measures shape the results: a blacklisted group or one of 3 credit stars or fewer is never found; one of
-    4 stars ranks below every group of 5 (the QQ stars model, G11a/G11c)."""
+    Public and not closed. Platform measures narrow it: a blacklisted group or one of 3 credit stars or fewer is never
+    found (the QQ stars model, G11a/G11c). A new measure that hides groups from search belongs here, so every finding
+    path obeys it."""
+    return (Group.objects.filter(is_public=True, credit_stars__gte=4).exclude(status=GroupStatus.CLOSED)
+            .exclude(blacklisted_until__gt=timezone.now()))
+
+
+def group_search(*, query: str, limit: int = 20) -> list[Group]:
+    """Findable groups by exact code or by name; one of 4 stars ranks below every group of 5."""
     query = (query or "").strip()
     if not query:
         return []
-    qs = (Group.objects.filter(is_public=True, credit_stars__gte=4).exclude(status="closed")
-          .exclude(blacklisted_until__gt=timezone.now()).select_related("owner", "tier"))
+    qs = groups_findable().select_related("owner", "tier")
     if query.isdigit() and len(query) == 10:
         return list(qs.filter(code=query)[:1])
     return list(qs.filter(name__icontains=query).order_by("-credit_stars", "-member_count")[:limit])
+
+
+DIRECTORY_PAGE_MAX = 50
+
+
+class DirectoryPage(NamedTuple):
+    groups: list[Group]
+    next_cursor: str  # "" on the last page
+
+
+def _directory(category: str, query: str) -> QuerySet[Group]:
+    """Findable groups a newcomer can join from the directory: open for posting, not invitation-only."""
+    qs = groups_findable().filter(status=GroupStatus.OPEN).exclude(join_mode=JoinMode.INVITE)
+    if category:
+        qs = qs.filter(category=category)
+    query = (query or "").strip()
+    if query:
+        qs = qs.filter(code=query) if query.isdigit() and len(query) == 10 else qs.filter(name__icontains=query)
+    return qs
+
+
+def _cursor_after(cursor: str) -> Q | None:
+    """Keyset condition for the rows after ``"stars:activity:id"`` in (credit_stars, activity_avg, id) descending
+    order; None (the first page) for an empty or malformed cursor."""
+    try:
+        stars_text, activity_text, pk_text = cursor.split(":")
+        stars, activity, pk = int(stars_text), float(activity_text), int(pk_text)
+    except ValueError:
+        return None
+    return (Q(credit_stars__lt=stars) | Q(credit_stars=stars, activity_avg__lt=activity)
+            | Q(credit_stars=stars, activity_avg=activity, pk__lt=pk))
+
+
+def group_directory(*, category: str = "", query: str = "", cursor: str = "", limit: int = 20) -> DirectoryPage:
+    """One page of the directory (G8b: found without knowing the code), most active first; 5-star groups before
+    4-star ones. Keyset pagination: pass the page's ``next_cursor`` to get the next page (never OFFSET)."""
+    limit = max(1, min(limit, DIRECTORY_PAGE_MAX))
+    qs = _directory(category, query).select_related("tier")
+    after = _cursor_after(cursor) if cursor else None
+    if after is not None:
+        qs = qs.filter(after)
+    rows = list(qs.order_by("-credit_stars", "-activity_avg", "-pk")[: limit + 1])
+    groups, more = rows[:limit], len(rows) > limit
+    last = groups[-1] if groups else None
+    return DirectoryPage(groups, f"{last.credit_stars}:{last.activity_avg!r}:{last.pk}" if more and last else "")
+
+
+def directory_categories(*, query: str = "") -> list[tuple[GroupCategory, int]]:
+    """The active categories that have groups in the directory (for ``query``), with how many, in category order."""
+    counts = dict(_directory("", query).values_list("category").annotate(n=Count("pk")).order_by())
+    return [(c, counts[c.slug]) for c in GroupCategory.objects.filter(active=True) if counts.get(c.slug)]
 
 
 def is_muted(membership: Membership) -> bool:

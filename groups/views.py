@@ -70,7 +70,19 @@ def group_manage(request, code: str):
 @login_required
 @require_GET
 def group_find(request):
-    return render(request, "groups/find.html", {"q": request.GET.get("q", "")})
+    """找群: the directory of public groups open to join, by category and activity, searchable within (G8b)."""
+    q = request.GET.get("q", "").strip()[:60]
+    category = request.GET.get("category", "").strip()[:30]
+    page = selectors.group_directory(category=category, query=q, cursor=request.GET.get("after", "")[:80])
+    language = translation.get_language() or "zh-hans"
+    categories = selectors.directory_categories(query=q)
+    names = {c.slug: c.name(language) for c, _ in categories}
+    return render(request, "groups/find.html", {
+        "q": q, "category": category, "next_cursor": page.next_cursor, "after": request.GET.get("after", ""),
+        "categories": [{"slug": c.slug, "name": names[c.slug], "count": n} for c, n in categories],
+        "groups": [{"group": g, "category_name": names.get(g.category) or _category_name(g.category)}
+                   for g in page.groups],
+    })
 
 
 @login_required

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "groupchat.core"
     label = "core"
-    verbose_name = "Kernel and network log"
+    verbose_name = _("Network log")

@@ -8,6 +8,7 @@ compliance seals them into a hash chain and purges only past the retention floor
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnlyError(Exception):
@@ -15,20 +16,20 @@ class AppendOnlyError(Exception):
 
 
 class LogEntry(models.Model):
-    id = models.BigAutoField(primary_key=True)
-    created_at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=40, db_index=True)  # e.g. "auth.login", "group.join", "message.sent"
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)  # not a FK: outlives the account
-    group_code = models.CharField(max_length=10, blank=True, db_index=True)
-    target_id = models.BigIntegerField(null=True, blank=True)  # the user or object acted upon, when there is one
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    port = models.PositiveIntegerField(null=True, blank=True)
-    user_agent = models.CharField(max_length=400, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    id = models.BigAutoField(_("ID"), primary_key=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    kind = models.CharField(_("event"), max_length=40, db_index=True)  # e.g. "auth.login", "group.join", "message.sent"
+    actor_id = models.BigIntegerField(_("actor id"), null=True, blank=True, db_index=True)  # not a FK: outlives the account
+    group_code = models.CharField(_("group code"), max_length=10, blank=True, db_index=True)
+    target_id = models.BigIntegerField(_("target id"), null=True, blank=True)  # the user or object acted upon, when there is one
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    port = models.PositiveIntegerField(_("port"), null=True, blank=True)
+    user_agent = models.CharField(_("device (user agent)"), max_length=400, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:
-        verbose_name = "network log entry"
-        verbose_name_plural = "network log"
+        verbose_name = _("network log entry")
+        verbose_name_plural = _("network log")
         indexes = [models.Index(fields=["kind", "created_at"])]
 
     def __str__(self) -> str:
