@@ -51,7 +51,7 @@ class GroupAdmin(admin.ModelAdmin):
         for group in queryset:
             try:
                 services.group_close(actor=request.user, group=group, reason="closed by the platform",
-                                     origin=Origin.from_request(request))
+                                     origin=Origin.from_request(request), by_platform=True)
             except ApplicationError as exc:
                 self.message_user(request, f"{group.code}: {exc.detail()}", messages.ERROR)
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.gates import group_admin_check as account_admin_check
+from accounts.gates import group_create_check as account_create_check
 from accounts.models import User
+from accounts.selectors import grade_permissions_for
 from groupchat.core.broadcast import broadcast_on_commit, group_channel_group
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
@@ -171,21 +174,51 @@ def member_set_role(*, actor: User, group: Group, target: User, role: str, origi
     membership.role = role
     membership.save(update_fields=["role"])
     if role == Role.ADMIN:
-        OwnerDutyAcknowledgement.objects.create(group=group, user=target, occasion="admin")
+        # The owner gave the acknowledgement (that the new admin was told an admin's duties): it is the owner's row;
+        # the new admin is the target of the ROLE audit event written below.
+        OwnerDutyAcknowledgement.objects.create(group=group, user=actor, occasion="admin")
     group_event(group=group, actor=actor, action=AuditAction.ROLE, origin=origin, target=target,
                 data={"from": before, "to": role})
     announce_membership(group=group, user_id=target.pk, role=role)
     return membership
 
 
+def _new_owner_check(*, user: User, group: Group) -> None:
+    """The checks of creating a group of ``group``'s tier (G8c, G7b, G8a), for whoever is to own it: may create at
+    all (real name, agreements, a grade that may own groups; the apps above add blacklist and revoked creation right
+    through ``group.create.check``), the tier's verification level and grade, and the cap of groups owned."""
+    user = User.objects.get(pk=user.pk)  # fresh level and score: an offer may wait days for its acceptance
+    account_create_check(user=user)
+    run_hooks("group.create.check", user=user, name=group.name, category=group.category)
+    grade = grade_permissions_for(user)
+    if group.tier is not None:
+        tiers.owner_qualify(user=user, tier=group.tier, grade=grade)
+    tiers.user_owned_cap_check(user=user, grade=grade)
+
+
+def _old_owner_role(*, user: User, group: Group) -> str:
+    """The old owner stays on as admin when an admin may be them (grade, suspensions); otherwise a plain member: the
+    transfer is not refused for it, since refusing would tie the group to an owner who wants to leave."""
+    try:
+        account_admin_check(user=user)
+        run_hooks("group.admin.check", user=user, group=group)
+    except ApplicationError:
+        return Role.MEMBER
+    return Role.ADMIN
+
+
 @transaction.atomic
 def group_transfer_offer(*, actor: User, group: Group, new_owner: User, origin: Origin) -> Group:
-    """Offer ownership to another member; it takes effect when they acknowledge the owner's duties."""
+    """Offer ownership to another member; it takes effect when they acknowledge the owner's duties.
+
+    The candidate must already qualify as owner of the group's tier (checked again on acceptance), so the owner
+    learns at once why an offer cannot work."""
     require_owner(group=group, actor=actor)
     if new_owner.pk == actor.pk:
         raise ApplicationError("cannot_act_on_self")
     group = lock_group(group)
     lock_membership(group=group, user=new_owner)
+    _new_owner_check(user=new_owner, group=group)
     group.pending_owner = new_owner
     group.save(update_fields=["pending_owner"])
     group_event(group=group, actor=actor, action=AuditAction.TRANSFER, origin=origin, target=new_owner,
@@ -196,9 +229,12 @@ def group_transfer_offer(*, actor: User, group: Group, new_owner: User, origin: 
 
 @transaction.atomic
 def group_transfer_accept(*, user: User, group: Group, acknowledge_duties: bool, origin: Origin) -> Group:
-    """Take over a group offered to you. Refused with ``duties_not_acknowledged`` unless acknowledged (G9a).
+    """Take over a group offered to you. Refused with ``duties_not_acknowledged`` unless acknowledged (G9a), and
+    with the same codes as creating a group of its tier unless you qualify to own it (G8c: verification level,
+    credit grade, groups-owned cap, the create checks of the apps above).
 
-    Side effects: roles swap (old owner becomes admin); acknowledgement row; audit + network log ``group.transfer``.
+    Side effects: roles swap (the old owner becomes admin if an admin may be them, else a plain member);
+    acknowledgement row; audit + network log ``group.transfer``.
     """
     group = lock_group(group)
     if group.pending_owner_id != user.pk:
@@ -207,7 +243,9 @@ def group_transfer_accept(*, user: User, group: Group, acknowledge_duties: bool,
         raise ApplicationError("duties_not_acknowledged")
     old_owner = group.owner
     new_membership = lock_membership(group=group, user=user)
-    Membership.objects.filter(group=group, user=old_owner).update(role=Role.ADMIN)
+    _new_owner_check(user=user, group=group)
+    old_role = _old_owner_role(user=old_owner, group=group)
+    Membership.objects.filter(group=group, user=old_owner).update(role=old_role)
     new_membership.role = Role.OWNER
     new_membership.save(update_fields=["role"])
     group.owner = user
@@ -215,9 +253,9 @@ def group_transfer_accept(*, user: User, group: Group, acknowledge_duties: bool,
     group.save(update_fields=["owner", "pending_owner"])
     OwnerDutyAcknowledgement.objects.create(group=group, user=user, occasion="transfer")
     group_event(group=group, actor=user, action=AuditAction.TRANSFER, origin=origin, target=old_owner,
-                data={"stage": "accepted", "from": old_owner.pk, "to": user.pk})
+                data={"stage": "accepted", "from": old_owner.pk, "to": user.pk, "old_owner_role": old_role})
     announce_membership(group=group, user_id=user.pk, role=Role.OWNER)
-    announce_membership(group=group, user_id=old_owner.pk, role=Role.ADMIN)
+    announce_membership(group=group, user_id=old_owner.pk, role=old_role)
     return group
 
 
@@ -241,12 +279,22 @@ def group_mute_all(*, actor: User, group: Group, muted: bool, origin: Origin) ->
 
 
 @transaction.atomic
-def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin) -> Group:
-    """Close a group for good (its owner, or a platform measure). Its code stays reserved forever.
+def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin, by_platform: bool = False) -> Group:
+    """Close a group for good. Its code stays reserved forever.
 
-    Side effects: audit + network log ``group.close``; live ``group_status`` to every member.
+    ``by_platform=False`` (the public API): only the owner. ``by_platform=True``: a platform closure (G11a), for the
+    moderation app's measure service, which has checked the actor's authority; it needs a reason
+    (``close_reason_required``). Being staff grants nothing here.
+    Side effects: audit + network log ``group.close`` with ``{"reason", "by_platform"}`` and the actor; live
+    ``group_status`` to every member.
     """
-    if actor is not None and not actor.is_staff:
+    reason = (reason or "").strip()
+    if by_platform:
+        if not reason:
+            raise ApplicationError("close_reason_required")
+    else:
+        if actor is None:
+            raise ApplicationError("permission_denied")
         require_owner(group=group, actor=actor)
     group = lock_group(group)
     if group.status == GroupStatus.CLOSED:
@@ -255,7 +303,8 @@ def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin
     group.status_reason = reason[:200]
     group.closed_at = timezone.now()
     group.save(update_fields=["status", "status_reason", "closed_at"])
-    group_event(group=group, actor=actor, action=AuditAction.CLOSE, origin=origin, data={"reason": reason})
+    group_event(group=group, actor=actor, action=AuditAction.CLOSE, origin=origin,
+                data={"reason": reason, "by_platform": by_platform})
     broadcast_on_commit([group_channel_group(group.code)], {
         "type": "group.status", "group": group.code, "status": group.status, "all_muted": group.all_muted,
         "until": None, "reason": reason,

@@ -143,6 +143,17 @@ def user_create_caps_check(*, user: User, grade: GradePermissions | None = None)
     return grade
 
 
+def user_owned_cap_check(*, user: User, grade: GradePermissions | None = None) -> GradePermissions:
+    """The owned-groups cap of the user's grade alone (taking over a group creates none today); call inside the
+    transaction that makes ``user`` an owner."""
+    grade = grade or grade_permissions_for(user)
+    _lock_user(user)
+    owned = Group.objects.filter(owner=user).exclude(status=GroupStatus.CLOSED).count()
+    if owned >= grade.groups_owned_max:
+        raise ApplicationError("groups_owned_limit", params={"limit": grade.groups_owned_max})
+    return grade
+
+
 def user_join_cap_check(*, user: User) -> None:
     """The joined-groups cap of the user's grade; call inside the join transaction."""
     grade = grade_permissions_for(user)

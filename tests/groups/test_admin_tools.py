@@ -299,4 +299,6 @@ def test_appointing_an_admin_needs_the_duties_acknowledged(api, owner, alice, me
     done = api(owner).post(f"/api/v1/groups/{group.code}/members/{alice.pk}/role/",
                            {"role": "admin", "acknowledge_duties": True}, format="json")
     assert done.status_code == 200 and done.json()["role"] == "admin"
-    assert OwnerDutyAcknowledgement.objects.filter(group=group, user=alice, occasion="admin").exists()
+    # The owner acknowledged (that the new admin was told the duties): the row is the owner's (issue 14 item 7).
+    assert OwnerDutyAcknowledgement.objects.filter(group=group, user=owner, occasion="admin").exists()
+    assert not OwnerDutyAcknowledgement.objects.filter(group=group, user=alice).exists()
