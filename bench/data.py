@@ -72,6 +72,13 @@ def gc_env(code: Code, db: str, redis_db: int = REDIS["groupchat"]) -> dict[str,
                            "GROUPCHAT_SEND_RATE": "100000/second"})
 
 
+def baseline_env() -> dict[str, str]:
+    """The baseline project (bench/baseline, always from this tree) on its database and Redis db."""
+    return code_env(Code(ROOT, "worktree", ""), {"DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
+                                                 "BASELINE_DATABASE_URL": db_url(BASE_DB),
+                                                 "BASELINE_REDIS_URL": redis_url(REDIS["baseline"])})
+
+
 def job(code: Code, db: str, *args: str, stdin: Any = None, timeout: float = 3600) -> dict[str, Any]:
     """``python -m bench.jobs ARGS`` under ``code``'s Django on ``db``; its last line of output, as JSON. Progress
     and errors go to this process's stderr."""
@@ -127,8 +134,7 @@ def ensure(code: Code, *, history: int = 0, spread: int = 0) -> str:
                              str(N_SPREAD), str(spread))), flush=True)
     if not (RESULTS / f".seeded-{BASE_DB}").exists():
         recreate_database(BASE_DB)
-        env = code_env(Code(ROOT, "worktree", ""), {"DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
-                                                    "BASELINE_DATABASE_URL": db_url(BASE_DB)})
+        env = baseline_env()
         for syncdb in ([], ["--run-syncdb"]):  # auth's tables first: the chat's table refers to auth_user
             subprocess.run([PY, "-m", "django", "migrate", *syncdb, "--noinput", "-v0"], cwd=ROOT, env=env,
                            check=True, timeout=600)

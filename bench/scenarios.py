@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import data, driver, server
-from .common import HOST, PY, REDIS, RESULTS, ROOT, Code, code_env, db_url, percentiles, redis_url, register
+from .common import HOST, PY, REDIS, RESULTS, ROOT, Code, db_url, percentiles, register
 
 # Set by the runner's global options: --pyspy HZ (a flame graph of every server process, written when it stops) and
 # --variant a,b (run-time patches of the groupchat server, bench/variants.py).
@@ -34,12 +34,11 @@ def serving(code: Code, db: str, target: str, n: int = 1):
         srvs = server.start_many("groupchat", app, data.gc_env(code, db) | {"BENCH_VARIANTS": GLOBAL["variant"]},
                                  Path(code.pythonpath), n, REDIS["groupchat"])
     else:
-        env = code_env(Code(ROOT, "worktree", ""), {"DJANGO_SETTINGS_MODULE": "bench.baseline.settings",
-                                                    "BASELINE_DATABASE_URL": db_url(data.BASE_DB),
-                                                    "BASELINE_REDIS_URL": redis_url(REDIS["baseline"])})
-        srvs = server.start_many("baseline", "bench.baseline.asgi:application", env, ROOT, n, REDIS["baseline"])
-    spies = [subprocess.Popen([str(Path(PY).parent / "py-spy"), "record", "--pid", str(s.pid), "--rate", str(GLOBAL["pyspy"]), "--nonblocking",
-                               "-o", str(RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{target}-{s.port}.svg")],
+        srvs = server.start_many("baseline", "bench.baseline.asgi:application", data.baseline_env(), ROOT, n,
+                                 REDIS["baseline"])
+    spies = [subprocess.Popen([str(Path(PY).parent / "py-spy"), "record", "--pid", str(s.pid), "--nonblocking",
+                               "--rate", str(GLOBAL["pyspy"]), "-o",
+                               str(RESULTS / f"{time.strftime('%Y%m%d-%H%M%S')}-{target}-{s.port}.svg")],
                               stdout=subprocess.DEVNULL) for s in srvs if GLOBAL["pyspy"]]
     try:
         yield srvs
