@@ -22,8 +22,12 @@ def rule():
     """Create a rule through the service: ``rule("刷单返利", "PLT-FRAUD", "block")``."""
     from moderation.screening.rules import rule_create
 
+    from moderation.screening import reload
+
     def make(keyword: str, category: str = "PLT-FRAUD", action: str = "block", **kwargs):
-        return rule_create(actor=None, keyword=keyword, category=category, action=action, **kwargs)
+        created = rule_create(actor=None, keyword=keyword, category=category, action=action, **kwargs)
+        reload.invalidate()  # what the service's on-commit callback does (a test's transaction never commits)
+        return created
 
     return make
 
@@ -31,3 +35,13 @@ def rule():
 def items_for(membership, *bodies: str, prefix: str = "c") -> list[ScreenItem]:
     return [ScreenItem(index=i, sender=membership.user, group=membership.group, membership=membership,
                        client_id=f"{prefix}{i}", body=body) for i, body in enumerate(bodies)]
+
+
+@pytest.fixture
+def sent_events(monkeypatch):
+    """Every channel-layer broadcast made once a transaction commits, as ``(group names, event)``."""
+    from groupchat.core import broadcast
+
+    sent: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr(broadcast, "broadcast_now", lambda names, event: sent.append((list(names), event)))
+    return sent
