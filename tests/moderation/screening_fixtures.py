@@ -20,9 +20,8 @@ def _fresh_screening_state():
 @pytest.fixture
 def rule():
     """Create a rule through the service: ``rule("刷单返利", "PLT-FRAUD", "block")``."""
-    from moderation.screening.rules import rule_create
-
     from moderation.screening import reload
+    from moderation.screening.rules import rule_create
 
     def make(keyword: str, category: str = "PLT-FRAUD", action: str = "block", **kwargs):
         created = rule_create(actor=None, keyword=keyword, category=category, action=action, **kwargs)
