@@ -398,7 +398,7 @@ def restrictions_expire(*, now: datetime | None = None, limit: int = 500) -> int
     ids = list(due.order_by("until").values_list("pk", flat=True)[:limit])
     for pk in ids:
         with transaction.atomic():
-            row = (Restriction.objects.select_for_update(skip_locked=True).select_related(
+            row = (Restriction.objects.select_for_update(skip_locked=True, of=("self",)).select_related(
                 "measure__target_group", "measure__target_user", "measure__operator").filter(pk=pk, until__lte=now)
                 .exclude(kind=MeasureKind.WARNING).first())
             if row is None:
@@ -424,7 +424,7 @@ def warnings_escalate(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     escalated = 0
     with transaction.atomic():
-        rows = list(Restriction.objects.select_for_update(skip_locked=True).select_related("measure__target_group")
+        rows = list(Restriction.objects.select_for_update(skip_locked=True, of=("self",)).select_related("measure__target_group")
                     .filter(kind=MeasureKind.WARNING, until__lte=now, escalated_at__isnull=True))
         for row in rows:
             row.escalated_at = now
