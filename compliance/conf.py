@@ -29,7 +29,7 @@ def package_dir() -> Path:
 
 
 # The sealer's time slice and how long after a slice ends its rows count as settled (every writer has committed).
-SEAL_SLICE = timedelta(minutes=int(getattr(settings, "LOG_SEAL_SLICE_MINUTES", 1)))
+SEAL_SLICE = timedelta(minutes=1)  # fixed: seal boundaries and the purge cutoff share this grid
 SEAL_SETTLE = timedelta(seconds=int(getattr(settings, "LOG_SEAL_SETTLE_SECONDS", 120)))
 # Rows deleted per transaction by the retention purge: short transactions, so the message path never waits long.
 PURGE_CHUNK = 5000

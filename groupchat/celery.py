@@ -25,6 +25,14 @@ app.conf.beat_schedule = {
     # the hour, so every 5 minutes; idempotent, and a run after a gap catches up by itself.
     "complaints-sla-sweep": {"task": "complaints.tasks.sla_sweep", "schedule": 300.0},
     "accounts-credit-recover": {"task": "accounts.tasks.credit_recover", "schedule": crontab(hour=3, minute=17)},
+    # G13b: seal the network log's settled one-minute slices into the signed hash chain; every minute keeps the
+    # unsealed tail short; a quiet stretch becomes one empty seal.
+    "compliance-log-seal": {"task": "compliance.tasks.log_seal", "schedule": 60.0},
+    # G13b: purge log records past the retention period (never younger than 184 days, never held); daily at a quiet
+    # hour, after the seal of the night; it catches up on its own if runs were missed.
+    "compliance-retention-sweep": {"task": "compliance.tasks.retention_sweep", "schedule": crontab(hour=4, minute=20)},
+    # G13b: verify the whole seal chain once a day, so the dashboard shows a fresh integrity state.
+    "compliance-seals-verify": {"task": "compliance.tasks.seals_verify", "schedule": crontab(hour=5, minute=5)},
     # G11a-c: measures end on time (suspensions, mutes, admin suspensions, blacklist entries) and overdue
     # rectification deadlines reach the moderators' queue; the send path already refuses by the clock, so 30 s is
     # how late a socket may hear that a measure ended. Idempotent (SKIP LOCKED per row).

@@ -1,0 +1,39 @@
+"""Compliance's periodic jobs and background exports. Thin: each calls one service (schedules: groupchat/celery.py)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="compliance.tasks.log_seal", acks_late=True)
+def log_seal() -> int:
+    """Every minute: seal the network log's settled slices (catches up after downtime; a second run does nothing)."""
+    from .services.seals import seal_settled
+
+    return seal_settled()
+
+
+@shared_task(name="compliance.tasks.retention_sweep", acks_late=True)
+def retention_sweep() -> dict:
+    """Daily: purge network-log records past the retention period (G13b), keeping held ones."""
+    from .services.retention import retention_sweep_run
+
+    run = retention_sweep_run()
+    return {"skipped": True} if run is None else {"run": run.pk, "purged": run.purged, "held": run.moved_to_hold}
+
+
+@shared_task(name="compliance.tasks.seals_verify", acks_late=True)
+def seals_verify() -> dict:
+    """Daily: verify the whole seal chain against the log and record the outcome for the dashboard."""
+    from .services.seals import seal_verification_run
+
+    result = seal_verification_run()
+    return {"ok": result.ok, "seals": result.seals, "first_problem": result.first_problem}
+
+
+@shared_task(name="compliance.tasks.inspection_export", acks_late=True)
+def inspection_export(request_id: int) -> str:
+    """Build the package of an approved inspection request (streams to disk; progress kept on the request)."""
+    from .services.inspection import inspection_export_run
+
+    return inspection_export_run(request_id=request_id).status
