@@ -63,13 +63,15 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 def run_scenario(code: Code, name: str, opts: dict[str, Any]) -> dict[str, Any]:
     """One scenario against ``code``: its table and headline printed, everything written to bench/results/."""
     sc = SCENARIOS[name]
-    print(f"\n== {name}: {sc.title}\n   code {code.label}, options {json.dumps(opts)}", flush=True)
+    variant = f", variant {scenarios.GLOBAL['variant']}" if scenarios.GLOBAL["variant"] else ""
+    print(f"\n== {name}: {sc.title}\n   code {code.label}{variant}, options {json.dumps(opts)}", flush=True)
     out = sc.run(code, argparse.Namespace(**opts))
     print()
     print_table(out["table"])
     print(f"headline: {json.dumps(out['headline'])}")
     path = write_result(name, {"scenario": name, "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(),
-                               "code": code.label, "options": opts, "argv": sys.argv, **out})
+                               "code": code.label, "variant": scenarios.GLOBAL["variant"], "options": opts,
+                               "argv": sys.argv, **out})
     print(f"written {path}", flush=True)
     return out
 

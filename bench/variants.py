@@ -1,19 +1,10 @@
 """What-if variants of the server under test, applied as run-time patches by the bench only (no application code is
-changed). Each one tests a suggestion in docs/performance.md; select with ``--variant a,b`` (env BENCH_VARIANTS).
+changed), to measure a suggestion before anyone changes the code; select with ``python -m bench.run --variant a,b``
+(env BENCH_VARIANTS). A suggestion that is a commit is measured with ``python -m bench.run compare`` instead.
 
-- ``no-dispatch-close``: ChatConsumer.dispatch without Channels' per-event ``aclose_old_connections()``, which sends
-  every channel-layer event (every delivery!) through the one thread-sensitive worker thread that also runs every
-  ``message_send``. ``database_sync_to_async`` still closes stale connections around each real DB call.
-- ``db-threads``: the consumer's send path runs in asgiref's thread pool (``thread_sensitive=False``) instead of the
-  single shared thread, so several sends (each with its own PostgreSQL connection) proceed at once.
 - ``no-health-check``: ``CONN_HEALTH_CHECKS = False`` (no ``SELECT 1`` before the first query of every DB call).
-- ``switch-interval``: ``sys.setswitchinterval(0.0005)`` (default 5 ms). Tests the GIL convoy: the DB thread gives up
-  the GIL on every query round trip and, while the event loop thread is busy, waits up to the switch interval to get
-  it back, a dozen times per message. Adopted as the server's default (``GROUPCHAT_SWITCH_INTERVAL_MS``, 0.5) after
-  this variant gave 1,174-1,214 msgs/s against 1,033-1,057 without it; the variant now changes nothing.
 - ``no-pipeline``: the send batcher without its two stages: a batch is checked only after the one before it is stored
-  (does the overlap pay for the pipeline's smaller batches? Yes, on one process and on two: without it ingest gave
-  x1 918 / x2 763 msgs/s, with it 939-1,371 / 790-894, 2026-11-28).
+  (does the overlap pay for the pipeline's smaller batches? It did, on one process and on two).
 - ``round-stats``: no change of behaviour; counts the batcher's rounds and items and times each stage (wall and the
   thread's CPU), and writes them with every thread's CPU to ``/tmp/roundstats-<pid>.json`` once a second.
 - ``plain-pubsub``: channels_redis' own pub/sub layer instead of groupchat's subclass, so every message frame is queued
@@ -27,15 +18,12 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "groupchat.settings")
 VARIANTS = {v.strip() for v in os.environ.get("BENCH_VARIANTS", "").split(",") if v.strip()}
-KNOWN = {"no-dispatch-close", "db-threads", "no-health-check", "switch-interval", "plain-pubsub", "no-pipeline",
-         "round-stats"}
+KNOWN = {"no-health-check", "plain-pubsub", "no-pipeline", "round-stats"}
 if VARIANTS - KNOWN:
     raise SystemExit(f"unknown bench variants {sorted(VARIANTS - KNOWN)}; known: {sorted(KNOWN)}")
 
-if "switch-interval" in VARIANTS:
-    import sys
-
-    sys.setswitchinterval(0.0005)
+if "plain-pubsub" in VARIANTS:  # read by the settings
+    os.environ["CHANNEL_LAYER_BACKEND"] = "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 if "no-health-check" in VARIANTS:
     from django.conf import settings
@@ -45,38 +33,18 @@ if "no-health-check" in VARIANTS:
 
 from groupchat.asgi import application  # noqa: E402  (settings patched first)
 
-if "no-dispatch-close" in VARIANTS:
-    from channels.consumer import get_handler_name
-
-    from groups.consumers import ChatConsumer
-
-    async def dispatch(self, message):
-        handler = getattr(self, get_handler_name(message), None)
-        if handler is None:
-            raise ValueError(f"No handler for message type {message['type']}")
-        await handler(message)
-
-    ChatConsumer.dispatch = dispatch
-
-if "db-threads" in VARIANTS:
-    from channels.db import DatabaseSyncToAsync
-
-    import groups.consumers
-
-    groups.consumers.database_sync_to_async = functools.partial(DatabaseSyncToAsync, thread_sensitive=False)
-
 if "no-pipeline" in VARIANTS:
-    import groups.batcher as batcher
+    import groupchat.runtime.batcher as batcher
 
     async def _round(self, batch):
         try:
-            plan = await batcher.database_thread(batcher.message_batch_check)(requests=[r for r, _ in batch])
+            plan = await batcher.database_thread(self.check)(requests=[r for r, _ in batch])
         except Exception as exc:
             batcher._failed(batch, exc)
             return
-        await batcher._store(batch, plan)
+        await self.stage_store(batch, plan)
 
-    batcher._Pipeline.round = _round
+    batcher.Batcher.round = _round
 
 if "round-stats" in VARIANTS:
     import json
@@ -85,7 +53,9 @@ if "round-stats" in VARIANTS:
 
     import psutil
 
-    import groups.batcher as batcher
+    import groupchat.runtime.batcher as batcher
+    import groups.consumers
+    from groups.services import messages
 
     STATS = {"rounds": 0, "items": 0, "check_wall": 0.0, "check_cpu": 0.0, "store_wall": 0.0, "store_cpu": 0.0,
              "check_gap": 0.0, "store_gap": 0.0}
@@ -108,8 +78,8 @@ if "round-stats" in VARIANTS:
                     STATS["items"] += len(kwargs["requests"])
         return run
 
-    batcher.message_batch_check = _timed(batcher.message_batch_check, "check")
-    batcher.message_batch_store = _timed(batcher.message_batch_store, "store")
+    groups.consumers._batcher = batcher.batcher_of_loop(_timed(messages.message_batch_check, "check"),
+                                                        _timed(messages.message_batch_store, "store"))
 
     def _dump():
         proc = psutil.Process()
