@@ -65,9 +65,17 @@ def copy(cur, table: str, columns: list[str], rows) -> int:
     return reader.n
 
 
-def copy_model(cur, model, rows: list[dict[str, Any]] | Any, given: set[str]) -> int:
-    """COPY dict rows with the keys ``given`` into ``model``'s table; other columns take the field's default."""
+def copy_model(cur, model, rows) -> int:
+    """COPY dict rows (each with the first row's keys) into ``model``'s table; other columns take the field's
+    default."""
     from django.db import connection
+
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    given = set(first)
+    rows = itertools.chain([first], rows)
 
     with connection.cursor() as c:  # only the migrated columns: a model may be ahead of its migrations
         in_db = {col.name for col in connection.introspection.get_table_description(c, model._meta.db_table)}
@@ -99,21 +107,16 @@ def seed(spec: dict[str, Any]) -> dict[str, Any]:
         cur.execute("SET LOCAL synchronous_commit = off")
         out["users"] = copy_model(cur, User, ({"id": i, "password": "!", "username": f"bench{i}", "nickname": f"压测{i}",
                                                "language": "en", "verification_level": 1, "date_joined": now}
-                                              for i in users), {"id", "password", "username", "nickname", "language",
-                                                                "verification_level", "date_joined"})
-        copy_model(cur, Token, ({"key": token_for(i), "created": now, "user_id": i} for i in users),
-                   {"key", "created", "user_id"})
-        copy_model(cur, GroupCode, ({"code": group_code(g), "issued_at": now} for g, _, _ in spec["groups"]),
-                   {"code", "issued_at"})
+                                              for i in users))
+        copy_model(cur, Token, ({"key": token_for(i), "created": now, "user_id": i} for i in users))
+        copy_model(cur, GroupCode, ({"code": group_code(g), "issued_at": now} for g, _, _ in spec["groups"]))
         out["groups"] = copy_model(cur, Group, (
             {"id": g, "code": group_code(g), "name": f"bench {name}", "category": "bench", "status": "open",
              "join_mode": "open", "is_public": True, "member_cap": 5000, "member_count": len(ms), "owner_id": ms[0],
-             "created_at": now} for g, name, ms in spec["groups"]),
-            {"id", "code", "name", "category", "status", "join_mode", "is_public", "member_cap", "member_count",
-             "owner_id", "created_at"})
+             "created_at": now} for g, name, ms in spec["groups"]))
         out["memberships"] = copy_model(cur, Membership, (
             {"role": "owner" if k == 0 else "member", "joined_at": now, "group_id": g, "user_id": uid}
-            for g, _, ms in spec["groups"] for k, uid in enumerate(ms)), {"role", "joined_at", "group_id", "user_id"})
+            for g, _, ms in spec["groups"] for k, uid in enumerate(ms)))
         _pass_gates(cur, now, users, out)
     with connection.cursor() as c:
         c.execute("ANALYZE")  # the planner's statistics, as autovacuum gathers them soon after on a live system
@@ -128,8 +131,7 @@ def _pass_gates(cur, now: datetime, users: range, out: dict[str, Any]) -> None:
 
     current = list(agreements_current())
     out["acceptances"] = copy_model(cur, AgreementAcceptance, (
-        {"user_id": i, "agreement_id": a.pk, "accepted_at": now} for i in users for a in current),
-        {"user_id", "agreement_id", "accepted_at"})
+        {"user_id": i, "agreement_id": a.pk, "accepted_at": now} for i in users for a in current))
     out["grades_lifted"] = GradePermission.objects.update(message_rate="100000/second")
 
 
@@ -157,8 +159,7 @@ def history(gid: int, n: int, spread_from: int, spread_groups: int, spread: int)
 
     with transaction.atomic(), connection.cursor() as c:
         c.cursor.execute("SET LOCAL synchronous_commit = off")
-        copied = copy_model(c.cursor, Message, rows(),
-                            {"seq", "client_id", "kind", "group_id", "body", "created_at", "sender_id"})
+        copied = copy_model(c.cursor, Message, rows())
         for g, base, count in plan:
             Group.objects.filter(pk=g).update(last_seq=base + count, last_message_at=datetime.now(UTC))
     t_copy = time.monotonic() - t0
@@ -207,8 +208,7 @@ def sweep(n: int) -> dict[str, Any]:
                    "last_seq": rng.randint(0, 60_000)}
 
     with transaction.atomic(), connection.cursor() as c:
-        copy_model(c.cursor, Group, groups(), {"code", "name", "category", "tier_id", "status", "member_cap",
-                                               "owner_id", "created_at", "member_count", "last_seq"})
+        copy_model(c.cursor, Group, groups())
         c.execute("INSERT INTO groups_groupactivityday (group_id, day, last_seq, member_count) SELECT id, %s, "
                   "last_seq / 2, member_count FROM groups_group", [date.today() - timedelta(days=30)])
         c.execute("ANALYZE")
