@@ -36,8 +36,16 @@ def _switches_on_count() -> int:
     return EmergencySwitch.objects.filter(on=True).count()
 
 
+def _roles(sender, **kwargs) -> None:
+    from .roles_screening import screening_roles_ensure
+
+    screening_roles_ensure()
+
+
 def ready() -> None:
     from auditlog.registry import auditlog
+    from django.apps import apps
+    from django.db.models.signals import post_migrate
 
     from . import switches
     from .models_screening import EmergencySwitch, FlaggedItem, HeldMessage, ScreeningRule
@@ -47,6 +55,8 @@ def ready() -> None:
     register_hook("text.screen", hooks.text_screen)
     register_hook("group.create.check", switches.group_create_check)
     register_hook("group.join.check", switches.group_join_check)
+    # The roles' screening permissions exist after every migrate (and after a test database flush).
+    post_migrate.connect(_roles, sender=apps.get_app_config("moderation"), dispatch_uid="moderation.roles_screening")
     for model in (ScreeningRule, EmergencySwitch, HeldMessage, FlaggedItem):
         if not auditlog.contains(model):
             auditlog.register(model)
