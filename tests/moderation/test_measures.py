@@ -239,3 +239,11 @@ def test_every_measure_moves_the_send_gate(chat, alice, mod):
 
 def test_evidence_digest_is_order_independent():
     assert evidence_digest({"a": 1, "b": [1, 2]}) == evidence_digest({"b": [1, 2], "a": 1})
+
+
+@pytest.mark.clause("G11a")
+def test_info_page_shows_the_credit_stars(client, chat, mod):
+    assert 'data-stars="5"' in client.get(f"/g/{chat.code}/").content.decode()
+    issue(MeasureKind.STARS_DOWN, operator=mod, target_group=chat, stars=3, days=None)
+    html = client.get(f"/g/{chat.code}/").content.decode()
+    assert 'data-stars="3"' in html and "★★★☆☆" in html
