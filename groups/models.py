@@ -308,6 +308,9 @@ class TierPolicy(models.Model):
     owner_verification_level = models.PositiveSmallIntegerField(_("owner verification level"), default=1, help_text=_("1 phone, 2 identity, 3 org"))
     owner_min_grade = models.CharField(_("owner's lowest grade"), max_length=1, default="C", help_text=_("lowest credit grade (A-D) to own"))
     requires_review = models.BooleanField(_("requires review"), default=False, help_text=_("the platform reviews the group before it opens"))
+    review_exempt_level = models.PositiveSmallIntegerField(
+        _("review exempt from level"), default=0,
+        help_text=_("owners verified at this level or higher skip the review (0 = nobody skips it)"))
     join_modes = models.JSONField(_("join modes"), default=list, help_text=_("allowed join modes, e.g. [\"open\", \"approval\"]"))
     link_join_max_members = models.PositiveIntegerField(_("link joining up to (members)"), default=200, help_text=_("invite links refused at this size"))
     approval_from_members = models.PositiveIntegerField(_("approval from (members)"), default=500, help_text=_("joining needs approval from here"))

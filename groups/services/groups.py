@@ -80,7 +80,7 @@ def group_create(*, owner: User, name: str, category: str = "", join_mode: str =
     tiers.owner_qualify(user=owner, tier=tier_policy, grade=grade)
     fields = {"name": name, "category": category, "join_mode": join_mode, "join_question": join_question[:200],
               "announcement": announcement, "rules": rules, "is_public": is_public}
-    if tiers.needs_review(tier=tier_policy, category=category_row):
+    if tiers.needs_review(tier=tier_policy, category=category_row, owner=owner):
         application = GroupApplication.objects.create(applicant=owner, tier=tier_policy, data=fields)
         record("group.application", actor_id=owner.pk, origin=origin,
                data={"application": application.pk, "tier": tier_policy.slug, "name": name})

@@ -99,8 +99,14 @@ def _grade_needed(tier: TierPolicy, ranks: dict[str, int]) -> str:
     return max(allowed, key=GRADE_ORDER.index) if allowed else "A"
 
 
-def needs_review(*, tier: TierPolicy, category: GroupCategory | None) -> bool:
-    return tier.requires_review or bool(category and category.min_review_rank and tier.rank >= category.min_review_rank)
+def needs_review(*, tier: TierPolicy, category: GroupCategory | None, owner: User | None = None) -> bool:
+    """The platform reviews the group first: the tier asks for it (unless the owner is verified at the tier's
+    ``review_exempt_level``: a large group of an L3 organisation opens at once, of an L2 person after review), or
+    the category does from this tier's rank."""
+    exempt = bool(owner is not None and tier.review_exempt_level
+                  and owner.verification_level >= tier.review_exempt_level)
+    return (tier.requires_review and not exempt) or bool(
+        category and category.min_review_rank and tier.rank >= category.min_review_rank)
 
 
 def _refuse_missing(missing: list[Missing]) -> None:
@@ -220,7 +226,7 @@ def group_tier_request(*, actor: User, group: Group, tier_slug: str, origin: Ori
         raise ApplicationError("tier_not_higher")
     owner_qualify(user=actor, tier=tier)
     category = GroupCategory.objects.filter(slug=group.category).first()
-    if needs_review(tier=tier, category=category):
+    if needs_review(tier=tier, category=category, owner=actor):
         if GroupApplication.objects.filter(group=group, is_upgrade=True, status=ApplicationStatus.PENDING).exists():
             raise ApplicationError("application_pending")
         application = GroupApplication.objects.create(applicant=actor, tier=tier, group=group, is_upgrade=True)
@@ -247,6 +253,8 @@ def application_decide(*, actor: User, application_id: int, approve: bool, reaso
         application.status = ApplicationStatus.APPROVED
         if application.is_upgrade:
             group = lock_group(Group(pk=application.group_id))
+            # Review adds to the owner qualification, never replaces it: an owner who lacks it is refused here too.
+            owner_qualify(user=User.objects.get(pk=group.owner_id), tier=application.tier)
             group_set_tier(group=group, tier=application.tier, reason="review", actor_id=actor.pk, origin=origin,
                            data={"application": application.pk})
         else:
@@ -299,9 +307,36 @@ def activity_bands() -> tuple[int, int]:
     return quiet, busy
 
 
+def _size_review_request(*, group: Group, tier: TierPolicy, missing: list[Missing]) -> GroupApplication | None:
+    """A group the sweep may not move into ``tier`` (its owner lacks the qualification, or the tier is reviewed):
+    a pending upgrade application for the platform, once. The group stays in its tier, over its cap, taking no new
+    members, until a reviewer decides or a qualified owner takes over. Side effects: network log
+    ``group.tier_review``; a notice to the owner after commit."""
+    pending = GroupApplication.objects.filter(group=group, is_upgrade=True, status=ApplicationStatus.PENDING)
+    # A refused one is asked again after a week at the earliest (the owner may have verified meanwhile).
+    recent = GroupApplication.objects.filter(group=group, is_upgrade=True, tier=tier,
+                                             created_at__gte=timezone.now() - timedelta(days=7))
+    if pending.exists() or recent.exists():
+        return None
+    application = GroupApplication.objects.create(
+        applicant=group.owner, tier=tier, group=group, is_upgrade=True,
+        data={"reason": "size", "member_count": group.member_count, "missing": [m.as_dict() for m in missing]})
+    record("group.tier_review", actor_id=None, origin=SYSTEM, group_code=group.code, target_id=group.owner_id,
+           data={"application": application.pk, "tier": tier.slug, "member_count": group.member_count,
+                 "missing": [m.code for m in missing]})
+    notify_user_on_commit(group.owner_id, (
+        f"「{group.name}」({group.code}) 已有 {group.member_count} 人，超过{group.tier.name_zh if group.tier else ''}上限，"
+        f"已提交平台审核；在此之前不能加入新成员。 / The group has {group.member_count} members, more than its tier "
+        f"allows; it waits for platform review and takes no new members until then."), level="warning")
+    return application
+
+
 def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
     """Daily (G7a): snapshot every group's seq, compute the 30-day average messages/day, set activity and size
-    bands, and re-tier groups whose size passed their tier. Set-based SQL, so cheap at 100,000 groups; idempotent."""
+    bands, and re-tier groups whose size passed their tier. Set-based SQL, so cheap at 100,000 groups; idempotent.
+
+    A group is never moved into a tier whose owner qualification its owner does not meet, nor into a reviewed tier
+    without review: such a group gets a pending upgrade application for the platform instead (``to_review``)."""
     today = today or timezone.localdate()
     start = today - timedelta(days=window_days)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -325,20 +360,28 @@ def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
             member_count__gt=lower, member_count__lte=tier.max_members).exclude(size_band=tier.slug).update(
             size_band=tier.slug)
         lower = tier.max_members
-    retiered = 0
+    retiered = to_review = 0
     # Re-tier only groups whose size band outranks their tier (a policy change lowered a cap, or a group predates
     # tiers): found in SQL, then each is locked, changed and recorded one by one.
     with connection.cursor() as cursor:
         cursor.execute(_OUTGROWN_SQL)
         outgrown = cursor.fetchall()
     by_id = {t.pk: t for t in tiers}
+    ranks = {t.slug: t.rank for t in tiers}
     for pk, target_id in outgrown:
         with transaction.atomic():
             group = lock_group(Group(pk=pk))
-            if group_set_tier(group=group, tier=by_id[target_id], reason="size", actor_id=None, origin=SYSTEM,
+            target = by_id[target_id]
+            missing = tier_missing(user=group.owner, tier=target, ranks=ranks)
+            category = GroupCategory.objects.filter(slug=group.category).first()
+            if missing or needs_review(tier=target, category=category, owner=group.owner):
+                if _size_review_request(group=group, tier=target, missing=missing):
+                    to_review += 1
+                continue
+            if group_set_tier(group=group, tier=target, reason="size", actor_id=None, origin=SYSTEM,
                               data={"member_count": group.member_count}):
                 retiered += 1
-    return {"retiered": retiered, **{f"band_{k}": v for k, v in bands.items()}}
+    return {"retiered": retiered, "to_review": to_review, **{f"band_{k}": v for k, v in bands.items()}}
 
 
 # --- filing (G7a) ------------------------------------------------------------------------------------------------
@@ -349,6 +392,7 @@ def tier_system_snapshot() -> dict[str, Any]:
         "tiers": [
             {k: getattr(t, k) for k in ("slug", "name_zh", "name_en", "rank", "max_members",
                                         "owner_verification_level", "owner_min_grade", "requires_review",
+                                        "review_exempt_level",
                                         "join_modes", "link_join_max_members", "approval_from_members",
                                         "invitee_accept_above", "info_required_from_members",
                                         "screening_intensity")}

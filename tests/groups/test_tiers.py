@@ -226,7 +226,8 @@ def test_tier_policy_change_needs_a_filing_record_and_alerts_until_filed(admin_c
     small = TierPolicy.objects.get(slug="small")
     response = admin_client.post(f"/admin/groups/tierpolicy/{small.pk}/change/", {
         "slug": "small", "name_zh": small.name_zh, "name_en": small.name_en, "rank": 1, "max_members": 150,
-        "owner_verification_level": 1, "owner_min_grade": "C", "join_modes": '["open", "approval"]',
+        "owner_verification_level": 1, "owner_min_grade": "C", "review_exempt_level": 0,
+        "join_modes": '["open", "approval"]',
         "link_join_max_members": 200, "approval_from_members": 500, "invitee_accept_above": 40,
         "info_required_from_members": 100, "screening_intensity": "standard",
     })
