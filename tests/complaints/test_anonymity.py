@@ -77,6 +77,6 @@ def test_no_page_api_or_frame_the_reported_user_can_reach_names_the_reporter(cha
 
     # Socket frames: what reached the offender's sockets names no reporter and no ticket.
     frames = [str(event) for names, event in notices if f"user.{offender.pk}" in names]
-    assert not [f for f in frames if any(word in f for word in forbidden + [member_reporter.nickname])]
+    assert not [f for f in frames if any(word in f for word in [*forbidden, member_reporter.nickname])]
     # ... while the reporters did get their notices.
     assert any(on_message.number in str(event) for names, event in notices if f"user.{member_reporter.pk}" in names)
