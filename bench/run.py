@@ -130,7 +130,7 @@ def compare(a: argparse.Namespace) -> list[dict[str, Any]]:
             for side, code in codes.items():
                 out = run_scenario(code, name, opts)
                 runs.append({"scenario": name, "round": rnd, "side": side, "code": code.label,
-                             "headline": out["headline"]})
+                             "at": time.strftime("%H:%M:%S"), "headline": out["headline"]})
     print("\n== runs")
     print_table([{k: v for k, v in r.items() if k != "headline"} | r["headline"] for r in runs])
     rows = compare_rows(runs, a.tolerance)
