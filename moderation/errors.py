@@ -56,6 +56,8 @@ register_error_codes(
         "rule_exists": (409, "A rule with this keyword already exists in this category.", "该类别下已有此关键词规则。"),
         "rules_import_invalid": (400, "Nothing was imported: line {line}: {reason}", "未导入任何规则：第 {line} 行：{reason}"),
         "held_not_pending": (409, "This held message has already been decided.", "该待审消息已处理。"),
+        "held_removed": (422, "This message did not pass review and was removed; it will not be posted.",
+                         "该消息未通过审核，已被删除，不会发送。"),
         "flag_not_open": (409, "This flagged item has already been reviewed.", "该标记内容已审核。"),
         "switch_reason_required": (400, "Give a reason (2 to 200 characters) for toggling an emergency switch.",
                                    "切换应急开关须填写原因（2至200字）。"),

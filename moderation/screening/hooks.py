@@ -27,7 +27,7 @@ from groups.screening import PASS, ScreenItem, Verdict
 
 from .. import errors  # noqa: F401  (registers the codes)
 from ..categories import BY_CODE
-from ..models_screening import BlockedAttempt, FlaggedItem, HeldMessage, SwitchKind, TextField
+from ..models_screening import BlockedAttempt, FlaggedItem, HeldMessage, HeldStatus, SwitchKind, TextField
 from ..switches import is_on
 from . import automaton, reload
 from .automaton import NO_MATCH, Match
@@ -131,14 +131,18 @@ def message_screen(*, items: list[ScreenItem]) -> list[Verdict]:
     if flagged:
         FlaggedItem.objects.bulk_create(flagged, ignore_conflicts=True)
     if held:
-        ids = _hold([h for _, h in held])
+        stored = _hold([h for _, h in held])
         for i, h in held:
-            verdicts[i] = Verdict("hold", held_id=ids[(h.sender.pk, h.client_id)], category=h.category)
+            held_id, status = stored[(h.sender.pk, h.client_id)]
+            if status == HeldStatus.REMOVED:  # a retry of a message a moderator removed: it stays refused
+                verdicts[i] = Verdict("refuse", error=ApplicationError("held_removed"), category=h.category)
+            else:
+                verdicts[i] = Verdict("hold", held_id=held_id, category=h.category)
     return verdicts
 
 
-def _hold(rows: list[HeldMessage]) -> dict[tuple[int, str], int]:
-    """Store held messages, a retry keeping its first record; their ids by (sender id, client_id)."""
+def _hold(rows: list[HeldMessage]) -> dict[tuple[int, str], tuple[int, str]]:
+    """Store held messages, a retry keeping its first record; (id, status) of each by (sender id, client_id)."""
     now = timezone.now()
     for row in rows:
         row.created_at = now
@@ -147,14 +151,14 @@ def _hold(rows: list[HeldMessage]) -> dict[tuple[int, str], int]:
     pairs = Q()
     for row in rows:
         pairs |= Q(sender_id=row.sender.pk, client_id=row.client_id)
-    found = {(s, c): (pk, at) for pk, s, c, at in HeldMessage.objects.filter(pairs).values_list(
-        "id", "sender_id", "client_id", "created_at")}
+    found = {(s, c): (pk, at, status) for pk, s, c, at, status in HeldMessage.objects.filter(pairs).values_list(
+        "id", "sender_id", "client_id", "created_at", "status")}
     fresh = [row for row in rows if found[(row.sender.pk, row.client_id)][1] == now]
     if fresh:
         record_many([{"at": now, "kind": "message.held", "actor_id": row.sender.pk, "group_code": row.group.code,
                       "data": {"held_id": found[(row.sender.pk, row.client_id)][0], "category": row.category,
                                "reason": row.reason, "chars": len(row.body)}} for row in fresh])
-    return {key: pk for key, (pk, _) in found.items()}
+    return {key: (pk, status) for key, (pk, _, status) in found.items()}
 
 
 def text_screen(*, text: str, field: str, user: User | None, group: Any = None) -> None:

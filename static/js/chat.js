@@ -6,6 +6,9 @@
  * kept per group in a Map keyed by seq, so a replayed or repeated frame never shows twice.
  * Sends are optimistic: a pending bubble (client_id = crypto.randomUUID()) until the `ack`; an `error` frame with
  * that client_id marks it failed with the server's human `detail` and a retry button (same client_id: idempotent).
+ * A `held` frame (content screening kept it for a moderator) marks it "waiting for review": only its sender sees it.
+ * Released, it arrives as an ordinary message (same client_id) and the bubble resolves; removed, the sender gets a
+ * `notice`, and the client asks again with the same client_id to learn which (`held_removed` marks it failed).
  */
 (function () {
   "use strict";
@@ -16,7 +19,7 @@
   const root = $("chat");
   const me = { id: Number(document.body.dataset.userId), nickname: document.body.dataset.nickname };
   const groups = new Map(); // code -> group state
-  const pending = new Map(); // client_id -> {cid, group, body, status: sending|held|failed, detail, sentAt}
+  const pending = new Map(); // client_id -> {cid, group, body, status: sending|held|review|failed, detail, sentAt}
   // Unsent messages survive a reload or a trip to fix a refusal (identity, agreements): kept in this tab's
   // sessionStorage and sent again, with the same client_id, once the socket is back (the server stores one copy).
   const PENDING_KEY = `groupchat.pending.${me.id}`;
@@ -138,6 +141,7 @@
         ready.then(() => {
           sendResume([...groups.keys()]);
           for (const p of pending.values()) if (p.status === "sending") transmit(p);
+          recheckReview();
         });
         break;
       }
@@ -163,7 +167,8 @@
       case "group_status": onGroupStatus(f); break;
       case "membership": onMembership(f); break;
       case "typing": onTyping(f); break;
-      case "notice": toast(f.text, f.level === "error" || f.level === "warning" ? "error" : "info"); break;
+      case "notice": toast(f.text, f.level === "error" || f.level === "warning" ? "error" : "info"); recheckReview(); break;
+      case "held": onHeld(f); break;
       case "error": onError(f); break;
       default: break; // pong and future frames
     }
@@ -278,6 +283,24 @@
     const now = Date.now();
     const names = [...typingTimers.entries()].filter(([, at]) => now - at < 3000).map(([n]) => n);
     ui.typing.textContent = names.length ? interpolate(gettext("%(names)s is typing…"), { names: names.join(", ") }) : "";
+  }
+
+  /** Screening held my message for a moderator: it waits, visible only to me, until released or removed. */
+  function onHeld(f) {
+    const p = pending.get(f.client_id);
+    if (!p) return;
+    p.status = "review";
+    p.detail = f.detail || "";
+    p.heldId = f.held_id;
+    renderPending(p);
+  }
+
+  /** Ask again about messages waiting for review (same client_id: the server answers held, ack or held_removed);
+   * after a reconnect and after a notice, which is how a removal is told. */
+  function recheckReview() {
+    for (const p of pending.values()) {
+      if (p.status === "review") wsSend({ type: "send", group: p.group, client_id: p.cid, body: p.body });
+    }
   }
 
   function onError(f) {
@@ -654,6 +677,8 @@
         el("button", { type: "button", class: "link-btn retry-btn", text: gettext("Retry"), onclick: () => retry(p) }),
         el("button", { type: "button", class: "link-btn discard-btn", text: gettext("Discard"), onclick: () => discard(p) }),
         FIX_LINKS[p.code] ? el("a", { href: FIX_LINKS[p.code][0], text: FIX_LINKS[p.code][1]() }) : null);
+    } else if (p.status === "review") {
+      state.append(el("span", { class: "state-text", title: p.detail || "", text: gettext("Waiting for review") }));
     } else if (p.status === "held") {
       state.append(el("span", { class: "state-text", text: gettext("Waiting for you to accept the group rules") }),
         el("button", { type: "button", class: "link-btn", text: gettext("Show rules"), onclick: () => showRules(groups.get(p.group)) }));

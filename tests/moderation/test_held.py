@@ -83,9 +83,10 @@ def test_remove_never_delivers_and_tells_only_the_sender(chat, alice, moderator,
     notice = sent_events[0][1]
     assert notice["type"] == "user.notice" and "网上赌场开业" in notice["text"] and "赌博" in notice["text"]
     assert LogEntry.objects.filter(kind="moderation.held_removed").count() == 1
-    # A retry of the removed frame is still the same held record: it is never stored.
+    # A retry of the removed frame is refused as removed: it is never stored.
     again = _send(alice, chat, "网上赌场开业", "a1")
-    assert isinstance(again, Held) and again.held_id == held.held_id
+    assert isinstance(again, ApplicationError) and again.code == "held_removed"
+    assert "未通过审核" in again.detail("zh-hans")
     assert HeldMessage.objects.get().status == "removed"
 
 
