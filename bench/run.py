@@ -43,6 +43,11 @@ SUITE: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
+def suite() -> list[tuple[str, dict[str, Any]]]:
+    """SUITE, then every other registered scenario with its defaults (a new scenario joins ``all`` by registering)."""
+    return SUITE + [(name, {}) for name in SCENARIOS if name not in {n for n, _ in SUITE}]
+
+
 def fmt(v: Any) -> str:
     if v is None:
         return "-"
@@ -175,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
         compare(a)
     elif a.cmd == "all":
         code = checkout(a.ref)
-        for name, overrides in SUITE:
+        for name, overrides in suite():
             run_scenario(code, name, options(name, overrides))
     else:
         opts = {k: getattr(a, k) for k in SCENARIOS[a.cmd].options or {}}
