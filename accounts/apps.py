@@ -12,19 +12,11 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth import signals
         from django.db.models.signals import post_migrate
 
-        from groupchat.core.hooks import register_hook
-
-        from . import gates, services
+        from . import services
 
         signals.user_logged_in.connect(services.on_user_logged_in, dispatch_uid="accounts.login")
         signals.user_logged_out.connect(services.on_user_logged_out, dispatch_uid="accounts.logout")
         signals.user_login_failed.connect(services.on_user_login_failed, dispatch_uid="accounts.login_failed")
-
-        # Lower apps call these on their paths without importing accounts' policy (G6a, G5b, G7b).
-        register_hook("message.check", gates.message_check)
-        register_hook("group.create.check", gates.group_create_check)
-        register_hook("group.join.check", gates.group_join_check)
-        register_hook("group.admin.check", gates.group_admin_check)
 
         # What each staff role finds first on the admin home.
         from .admin_panels import panels_register

@@ -63,5 +63,21 @@ register_error_codes(
         "network_id_invalid": (400, "The national network ID credential could not be verified.",
                                "国家网络身份认证凭证核验未通过。"),
         "invalid_credit_source": (400, "Unknown credit event source.", "未知的信用事件来源。"),
+        "grade_table_invalid": (400, "Grade {grade} may not allow more than grade {better} ({field}): what a grade "
+                                "allows only shrinks towards grade D.",
+                                "信用等级{grade}的权限不能高于等级{better}（{field}）：等级越低，权限只能越少。"),
+        "grade_table_rate_invalid": (400, "\"{value}\" is not a message rate; write it like \"20/10second\".",
+                                     "“{value}”不是有效的发言频率，请按“20/10second”的格式填写。"),
+        "grade_table_tier_invalid": (400, "\"{value}\" is not a tier a grade may own up to (or breaks the order of "
+                                     "grades); use a tier slug such as small, medium, large, or leave it empty.",
+                                     "“{value}”不是可拥有的群规模等级（或违反了信用等级的先后顺序）；请填写 small、"
+                                     "medium、large 等，或留空。"),
+    }
+)
+
+# The send gates and deactivation (G6a, G11)
+register_error_codes(
+    {
+        "account_inactive": (403, "This account has been deactivated.", "该账号已被停用。"),
     }
 )

@@ -1,4 +1,4 @@
-"""What accounts lends the send / create / join / admin paths through start-up hooks (registered in apps.py).
+"""The checks accounts lends the send / create / join / admin paths of groups, which calls them directly.
 
 Each check reads fresh state: a socket's ``scope["user"]`` was loaded at connect and may be stale after the user
 verifies or accepts elsewhere. The send path reads it for a whole batch in one query (``user_gate_states``); the
@@ -7,11 +7,14 @@ grade's rate limit costs one more Redis round trip per batch, and only when it i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.conf import settings
 
 from groupchat.core import ratelimit
 from groupchat.core.errors import ApplicationError
 
+from . import errors  # noqa: F401  (registers the codes these checks raise)
 from .agreements import agreement_check
 from .conf import conf
 from .models import User
@@ -30,24 +33,29 @@ def _require_verified(level: int) -> None:
         raise ApplicationError("realname_required", extra={"url": "/me/identity/"})
 
 
-def message_check(*, user: User, batch: dict, **_) -> None:
-    """G6a + G5b + G7b on the send path: verified, current agreements accepted, grade message rate.
+class SendGates:
+    """The accounts gates of one batch of sends (G6a + G5b + G7b + G11): active, verified, current agreements
+    accepted, within the grade's message rate. Read for every sender of the batch in one query, and the batch's
+    messages counted against each sender's grade rate in one Redis round trip; ``check`` then answers per message,
+    each message taking its turn's rate outcome."""
 
-    The first check of a batch of sends reads the state of every sender of the batch in one query and counts the
-    batch's messages against each sender's grade rate in one Redis round trip (``batch["sender_counts"]``: how many
-    of the batch's messages each sender has; each message takes its turn's outcome)."""
-    if "accounts.gates" not in batch:
-        batch["accounts.gates"] = states = user_gate_states(batch["sender_counts"])
-        batch["accounts.rates"] = _grade_rate_turns(states, batch["sender_counts"])
-    state = batch["accounts.gates"].get(user.pk)
-    if state is None:
-        raise ApplicationError("not_authenticated")
-    _require_verified(state.level)
-    if state.agreements_missing:
-        agreement_check(user)  # builds the refusal with the versions to accept
-    turns = batch["accounts.rates"].get(user.pk)
-    if turns and not turns.pop(0):
-        raise ApplicationError("rate_limited")
+    def __init__(self, sender_counts: Mapping[int, int], *, count_rate: bool = True) -> None:
+        self.states = user_gate_states(sender_counts)
+        self.turns = _grade_rate_turns(self.states, sender_counts) if count_rate else {}
+
+    def check(self, user: User) -> None:
+        """Raise the ApplicationError refusing ``user``'s next message of the batch, if any."""
+        state = self.states.get(user.pk)
+        if state is None:
+            raise ApplicationError("not_authenticated")
+        if not state.is_active:
+            raise ApplicationError("account_inactive")
+        _require_verified(state.level)
+        if state.agreements_missing:
+            agreement_check(user)  # builds the refusal with the versions to accept
+        turns = self.turns.get(user.pk)
+        if turns and not turns.pop(0):
+            raise ApplicationError("rate_limited")
 
 
 def _grade_rate(state) -> str | None:

@@ -129,6 +129,7 @@ class GateState:
     grade: str
     agreements_missing: bool
     message_rate: str  # the grade's message rate ("" = none)
+    is_active: bool = True  # False: the account is deactivated (G6a, G11): it may not post anywhere
 
 
 def user_gate_state(user_id: int) -> GateState | None:
@@ -145,7 +146,7 @@ def user_gate_state(user_id: int) -> GateState | None:
 _GATE_SQL = """
 WITH cur AS (SELECT kind, MAX(published_at) AS published_at FROM {agreement}
              WHERE material AND published_at <= {now} GROUP BY kind)
-SELECT u.id, u.verification_level, u.credit_score, gp.message_rate,
+SELECT u.id, u.verification_level, u.credit_score, gp.message_rate, u.is_active,
   EXISTS (
     SELECT 1 FROM cur
     WHERE NOT EXISTS (SELECT 1 FROM {acceptance} c JOIN {agreement} ca ON ca.id = c.agreement_id
@@ -187,10 +188,10 @@ def user_gate_states(user_ids) -> dict[int, GateState]:
             cursor.execute(sql, params)
         rows = cursor.fetchall()
     states = {}
-    for pk, level, score, rate, missing in rows:
+    for pk, level, score, rate, active, missing in rows:
         grade = grade_for(score)
         if rate is None:
             rate = conf("GRADE_PERMISSIONS")[grade]["message_rate"]
         states[pk] = GateState(level=level, score=score, grade=grade, agreements_missing=bool(missing),
-                               message_rate=rate)
+                               message_rate=rate, is_active=bool(active))
     return states

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "auditlog",
     "django_celery_beat",
     "groupchat.core",
+    "groupchat.runtime",  # installs the broadcast transport (channel layer) into the kernel's broadcast API
     "groupchat.demo",
     "accounts",
     "groups",
@@ -155,8 +156,8 @@ TEMPLATES = [
 # --- database ------------------------------------------------------------------------------------------------------
 if SERVICES_MODE:
     # Persistent connections are safe because every thread that uses one lives as long as the process: HTTP requests
-    # run on a fixed set of threads (groupchat/core/http_threads.py; stock Django under ASGI starts a thread per
-    # request, and kept connections piled up to max_connections), the sockets on one (groupchat/core/dbthread.py).
+    # run on a fixed set of threads (groupchat/runtime/http.py; stock Django under ASGI starts a thread per
+    # request, and kept connections piled up to max_connections), the sockets on one (groupchat/runtime/threads.py).
     # Tests close each connection after use, so the test database can be dropped at the end of the run.
     DATABASES = {"default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=0 if GROUPCHAT_ENV == "test" else 60,
                                                   conn_health_checks=True)}
@@ -191,8 +192,8 @@ if REDIS_URL:
     # Pub/sub by default: one Redis message per group reaches each server process, which fans it out to its own
     # sockets in memory. The core layer writes one copy per member channel and pops them back one round trip at a
     # time, which cannot keep up with 2,000-member groups on one process (docs/performance.md, fan-out). Our subclass
-    # hands message frames to each local socket in the layer's receive loop (groupchat/core/layer.py).
-    _LAYER = env("CHANNEL_LAYER_BACKEND", "groupchat.core.layer.FanoutPubSubChannelLayer")
+    # hands message frames to each local socket in the layer's receive loop (groupchat/runtime/layer.py).
+    _LAYER = env("CHANNEL_LAYER_BACKEND", "groupchat.runtime.layer.FanoutPubSubChannelLayer")
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": _LAYER,
@@ -309,7 +310,7 @@ GROUPCHAT = {
     "SOCKET_BACKLOG_FRAMES": int(env("GROUPCHAT_SOCKET_BACKLOG_FRAMES", "1000")),
     "INVITE_TTL_DAYS": int(env("GROUPCHAT_INVITE_TTL_DAYS", "7")),
     "SEND_RATE": env("GROUPCHAT_SEND_RATE", "20/10second"),
-    # The sockets' database thread keeps its connection (groupchat/core/dbthread.py); tests close it after each call,
+    # The sockets' database thread keeps its connection (groupchat/runtime/threads.py); tests close it after each call,
     # so the test database can be dropped at the end of the run.
     "DB_THREAD_KEEPS_CONNECTION": GROUPCHAT_ENV != "test",
     # Threads for the synchronous part of HTTP requests, per process; each keeps a database connection.

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 from channels.auth import AuthMiddlewareStack
 from django.contrib.auth.models import AnonymousUser
 
-from groupchat.core.dbthread import database_thread
+from groupchat.runtime.threads import database_thread
 
 
 @database_thread
@@ -15,9 +15,12 @@ def _user_for_token(key: str):
     from rest_framework.authtoken.models import Token
 
     try:
-        return Token.objects.select_related("user").get(key=key).user
+        user = Token.objects.select_related("user").get(key=key).user
     except Token.DoesNotExist:
         return AnonymousUser()
+    if not user.is_active:  # as DRF's TokenAuthentication: a deactivated account's token opens nothing
+        return AnonymousUser()
+    return user
 
 
 class TokenAuthMiddleware:

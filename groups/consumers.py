@@ -15,21 +15,28 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from groupchat.core.broadcast import group_channel_group, register_server_loop, user_channel_group
-from groupchat.core.dbthread import database_thread
-from groupchat.core.eager_send import EagerSender
+from groupchat.core.broadcast import group_channel_group, user_channel_group
 from groupchat.core.errors import ApplicationError
-from groupchat.core.layer import direct_receiver_set, group_add_many
 from groupchat.core.origin import Origin
+from groupchat.runtime.batcher import batcher_of_loop
+from groupchat.runtime.eager import EagerSender
+from groupchat.runtime.fanout import register_server_loop
+from groupchat.runtime.layer import direct_receiver_set, group_add_many
+from groupchat.runtime.threads import database_thread
 
-from . import batcher, selectors, services
+from . import selectors, services
+from .codes import is_well_formed
 from .payloads import messages_frame, page_payload
-from .services.messages import SendRequest
+from .services.messages import Held, SendRequest, message_batch_check, message_batch_store
 
 log = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TOO_SLOW = 4408  # the client did not read its frames; it reconnects and resumes from the database
+SEQ_MAX = 2**63 - 1  # seq is a bigint: a larger cursor is a bad frame, not a database error
+
+# The send batcher of this event loop: the domain's two halves, run on the runtime's two database threads.
+_batcher = batcher_of_loop(message_batch_check, message_batch_store)
 
 
 def _frame_error(code: str, reason: str) -> ApplicationError:
@@ -120,10 +127,12 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.receive_json(content)
 
     async def receive_json(self, content: dict[str, Any], **kwargs) -> None:
-        handler = self._handlers.get(content.get("type"))
+        kind = content.get("type")
+        handler = self._handlers.get(kind) if isinstance(kind, str) else None  # a list or object is no type
         client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
         if handler is None:
-            await self.send_error(_frame_error("bad_frame", f"unknown type {content.get('type')!r}"), client_id)
+            shown = kind if isinstance(kind, str) and len(kind) <= 40 else type(kind).__name__
+            await self.send_error(_frame_error("bad_frame", f"unknown type {shown!r}"), client_id)
             return
         try:
             await handler(self, content)
@@ -148,8 +157,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         group = content.get("group")
         if not isinstance(group, str):
             raise _frame_error("bad_frame", "group must be a group code")
-        result = await batcher.submit(SendRequest(sender=self.user, group_code=group, body=content.get("body"),
-                                                    client_id=content.get("client_id"), origin=self.origin))
+        result = await _batcher().submit(SendRequest(sender=self.user, group_code=group, body=content.get("body"),
+                                                     client_id=content.get("client_id"), origin=self.origin))
+        if isinstance(result, Held):
+            await self.send_json({"type": "held", **result.as_dict(self.language)})
+            return
         await self.send_json({"type": "ack", "client_id": result.message.client_id, "message": result.payload,
                               "duplicate": not result.created})
 
@@ -159,8 +171,11 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             raise _frame_error("bad_frame", "cursors must be an object {group_code: last_seq}")
         batch = settings.GROUPCHAT["RESUME_BATCH"]
         for code, after in cursors.items():
-            if not isinstance(after, int) or after < 0:
+            if not isinstance(after, int) or isinstance(after, bool) or not 0 <= after <= SEQ_MAX:
                 raise _frame_error("bad_frame", "a cursor is a non-negative integer")
+            if not is_well_formed(code):
+                await self.send_error(ApplicationError("group_not_found"), group=code)
+                continue
             try:
                 while True:
                     page, last_seq = await _resume_page(self.user, code, after, batch)
@@ -176,7 +191,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def on_read(self, content: dict[str, Any]) -> None:
         group, seq = content.get("group"), content.get("seq")
-        if not isinstance(group, str) or not isinstance(seq, int):
+        if not isinstance(group, str) or not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= SEQ_MAX:
             raise _frame_error("bad_frame", "read needs group and seq")
         if group in self.codes:
             await database_thread(services.read_mark)(user=self.user, group_code=group, seq=seq)

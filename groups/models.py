@@ -86,8 +86,8 @@ class Group(models.Model):
     blacklisted_until = models.DateTimeField(_("blacklisted until"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = _("groups")
-        verbose_name = _("group")
+        verbose_name_plural = _("chat groups")
+        verbose_name = _("chat group")
         indexes = [models.Index(fields=["name"])]
 
     def __str__(self) -> str:
@@ -95,7 +95,7 @@ class Group(models.Model):
 
 
 class Membership(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("chat group"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
     role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
@@ -119,7 +119,7 @@ class Membership(models.Model):
 
 
 class Ban(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="bans", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="bans", verbose_name=_("chat group"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
     banned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("banned by"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -142,7 +142,7 @@ class RequestStatus(models.TextChoices):
 
 
 class JoinRequest(models.Model):
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("chat group"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_requests", verbose_name=_("user"))
     answer = models.CharField(_("answer"), max_length=400, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING)
@@ -174,7 +174,7 @@ class InvitationStatus(models.TextChoices):
 class Invitation(models.Model):
     """A personal invitation (``invitee`` set, who must accept) or a shareable link (``invitee`` empty)."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("chat group"))
     inviter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("inviter"))
     invitee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
                                 related_name="invitations", verbose_name=_("invitee"))
@@ -203,7 +203,7 @@ class MessageKind(models.TextChoices):
 
 class Message(models.Model):
     id = models.BigAutoField(_("ID"), primary_key=True)
-    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="messages", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.PROTECT, related_name="messages", verbose_name=_("chat group"))
     seq = models.BigIntegerField(_("seq"))
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sender"))
     client_id = models.CharField(_("client id"), max_length=64)
@@ -254,7 +254,7 @@ class AuditAction(models.TextChoices):
 class GroupAuditEvent(models.Model):
     """What owners and admins did in a group (G9b), visible to the group's owner and admins."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="audit_events", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="audit_events", verbose_name=_("chat group"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor"))
     action = models.CharField(_("action"), max_length=16, choices=AuditAction.choices)
     target = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -274,7 +274,7 @@ class GroupAuditEvent(models.Model):
 class OwnerDutyAcknowledgement(models.Model):
     """The owner's acknowledgement of the duties of running a group (G9a), at creation and on transfer."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="duty_acknowledgements", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="duty_acknowledgements", verbose_name=_("chat group"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user"))
     occasion = models.CharField(_("occasion"), max_length=12)  # create | transfer | admin
     text_version = models.CharField(_("text version"), max_length=20, default="2017-1")
@@ -358,7 +358,7 @@ class GroupCategory(models.Model):
 class TierChange(models.Model):
     """Every change of a group's tier, with its reason; shown to the owner."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="tier_changes", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="tier_changes", verbose_name=_("chat group"))
     from_tier = models.ForeignKey(TierPolicy, null=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("from tier"))
     to_tier = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("to tier"))
     reason = models.CharField(_("reason"), max_length=20)  # create | upgrade | review | size | policy
@@ -377,7 +377,7 @@ class TierChange(models.Model):
 class GroupActivityDay(models.Model):
     """The group's ``last_seq`` at each daily sweep: activity = seq growth over 30 days, without scanning messages."""
 
-    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", verbose_name=_("group"))
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="+", verbose_name=_("chat group"))
     day = models.DateField(_("day"))
     last_seq = models.BigIntegerField(_("last seq"))
     member_count = models.PositiveIntegerField(_("member count"))
@@ -404,7 +404,7 @@ class GroupApplication(models.Model):
     applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("applicant"))
     tier = models.ForeignKey(TierPolicy, on_delete=models.PROTECT, related_name="+", verbose_name=_("tier"))
     group = models.ForeignKey(Group, null=True, blank=True, on_delete=models.CASCADE, related_name="applications",
-                              help_text=_("the group to upgrade, or the group created on approval"), verbose_name=_("group"))
+                              help_text=_("the group to upgrade, or the group created on approval"), verbose_name=_("chat group"))
     is_upgrade = models.BooleanField(_("upgrade"), default=False)
     data = models.JSONField(_("data"), default=dict, blank=True, help_text=_("name, category, join mode, texts of a new group"))
     status = models.CharField(_("status"), max_length=10, choices=ApplicationStatus.choices, default=ApplicationStatus.PENDING)

@@ -1,38 +1,36 @@
-"""``broadcast_on_commit()``: tell connected sockets about a change only once it is durable.
+"""The broadcast API: tell connected sockets about a change only once it is durable.
 
-The channel layer is at-most-once; the database stays the truth and clients resume from it.
+Services call ``broadcast_on_commit`` (or ``notify_user_on_commit``) inside their transaction; the event is handed to
+the transport after commit. The transport (the channel layer, its event-loop hand-off and batching) is runtime
+machinery: ``groupchat.runtime`` installs it at start-up with ``set_transport``, so nothing here, and nothing of the
+domain, imports channels or asgiref. The channel layer is at-most-once; the database stays the truth and clients
+resume from it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
-
-from .layer import group_send_many
-from .rounds import Rounds
 
 log = logging.getLogger(__name__)
 
-_server_loop: asyncio.AbstractEventLoop | None = None
-_server_thread: int | None = None
+Transport = Callable[[list[str], dict[str, Any]], None]
 
 
-def register_server_loop(loop: asyncio.AbstractEventLoop) -> None:
-    """Remember the ASGI server's event loop (called by the consumer on connect).
+def _no_transport(names: list[str], event: dict[str, Any]) -> None:
+    log.debug("no broadcast transport installed; dropped %s for %s", event.get("type"), names[:3])
 
-    In embedded mode the in-memory channel layer lives on that loop; a send from another thread (the in-process
-    beat) must be scheduled onto it, or the asyncio queues are touched from the wrong thread and wake late.
-    """
-    global _server_loop, _server_thread
-    _server_loop = loop
-    _server_thread = threading.get_ident()
+
+_transport: Transport = _no_transport
+
+
+def set_transport(fn: Transport) -> None:
+    """Install the function that sends ``event`` to the channel-layer groups ``names`` (groupchat.runtime does)."""
+    global _transport
+    _transport = fn
 
 
 def user_channel_group(user_id: int) -> str:
@@ -43,35 +41,10 @@ def group_channel_group(code: str) -> str:
     return f"group.{code}"
 
 
-async def _send_round(items: list[tuple[list[str], dict[str, Any]]]) -> None:
-    try:
-        await group_send_many(get_channel_layer(), items)  # one pipeline on the pub/sub layer, in order
-    except Exception:  # the layer is at-most-once by design; clients recover from the database
-        log.exception("broadcast of %d events failed", len(items))
-
-
-# Sends handed from other threads to the server loop, sent there in rounds, in the order they were handed.
-_outbox = Rounds.of_loop(lambda: Rounds(_send_round))
-
-
-def _enqueue(names: list[str], event: dict[str, Any]) -> None:  # runs on the server loop
-    _outbox().put((names, event))
-
-
 def broadcast_now(names: Iterable[str], event: dict[str, Any]) -> None:
     names = list(names)
-    if not names:
-        return
-    loop = _server_loop
-    if loop is not None and loop.is_running() and not loop.is_closed() and threading.get_ident() != _server_thread:
-        # From the database thread (or the embedded beat): hand the send to the server loop and go on. Waiting for it
-        # held the next batch of sends behind the loop's socket writes; the outbox keeps the handed order.
-        loop.call_soon_threadsafe(_enqueue, names, event)
-        return
-    try:
-        async_to_sync(group_send_many)(get_channel_layer(), [(names, event)])
-    except Exception:  # the layer is at-most-once by design; clients recover from the database
-        log.exception("broadcast to %s failed", names[:3])
+    if names:
+        _transport(names, event)
 
 
 def broadcast_on_commit(names: Iterable[str], event: dict[str, Any]) -> None:

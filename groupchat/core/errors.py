@@ -24,6 +24,8 @@ _CATALOGUE: dict[str, tuple[int, str, str]] = {
     "not_found": (404, "Not found.", "未找到。"),
     "group_not_found": (404, "No group has this code.", "没有该群号的群组。"),
     "rate_limited": (429, "You are sending too fast. Try again in a moment.", "发送过于频繁，请稍后再试。"),
+    "unavailable": (503, "The service is briefly unavailable; this was not stored. Try again in {retry_after} s.",
+                    "服务暂时不可用，本次未保存，请{retry_after}秒后重试。"),
     "server_error": (500, "Something went wrong on our side; nothing you sent was lost.", "服务器出错，你发送的内容未丢失。"),
 }
 
@@ -67,6 +69,16 @@ class ApplicationError(Exception):
 
     def __str__(self) -> str:
         return f"{self.code}: {self.detail('en')}"
+
+
+# Seconds a client waits before retrying an ``unavailable`` send (the web client retries by itself, same client_id).
+RETRY_AFTER_SECONDS = 2
+
+
+def unavailable(retry_after: int = RETRY_AFTER_SECONDS) -> ApplicationError:
+    """The retryable refusal while a system the request needs (the database) is unreachable: nothing was stored, the
+    same request (same client_id) may be sent again after ``retry_after`` seconds."""
+    return ApplicationError("unavailable", params={"retry_after": retry_after}, extra={"retry_after": retry_after})
 
 
 _DRF_CODES = {

@@ -19,7 +19,7 @@ from typing import TypeVar
 from asgiref.sync import ThreadSensitiveContext
 from django.core.handlers.asgi import ASGIHandler
 
-from .dbthread import call_on_kept_connection
+from .threads import call_on_kept_connection
 
 R = TypeVar("R")
 

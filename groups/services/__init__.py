@@ -23,9 +23,19 @@ from .membership import (
     read_mark,
     rules_accept,
 )
-from .messages import SendResult, message_remove, message_send, send_checks
+from .messages import (
+    Held,
+    SendRequest,
+    SendResult,
+    message_remove,
+    message_send,
+    message_send_many,
+    send_gate_bump,
+)
 
 __all__ = [
+    "Held",
+    "SendRequest",
     "SendResult",
     "group_close",
     "group_create",
@@ -46,7 +56,8 @@ __all__ = [
     "member_unban",
     "message_remove",
     "message_send",
+    "message_send_many",
     "read_mark",
     "rules_accept",
-    "send_checks",
+    "send_gate_bump",
 ]

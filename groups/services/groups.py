@@ -81,6 +81,8 @@ def group_create(*, owner: User, name: str, category: str = "", join_mode: str =
     fields = {"name": name, "category": category, "join_mode": join_mode, "join_question": join_question[:200],
               "announcement": announcement, "rules": rules, "is_public": is_public}
     if tiers.needs_review(tier=tier_policy, category=category_row, owner=owner):
+    account_create_check(user=owner)
+    # The apps above add theirs: moderation's blacklist, revoked creation right and emergency switch (G11, G5a).
         application = GroupApplication.objects.create(applicant=owner, tier=tier_policy, data=fields)
         record("group.application", actor_id=owner.pk, origin=origin,
                data={"application": application.pk, "tier": tier_policy.slug, "name": name})
@@ -166,7 +168,8 @@ def member_set_role(*, actor: User, group: Group, target: User, role: str, origi
     if target.pk == actor.pk:
         raise ApplicationError("cannot_act_on_self")
     if role == Role.ADMIN:
-        run_hooks("group.admin.check", user=target, group=group)
+        account_admin_check(user=target)
+        run_hooks("group.admin.check", user=target, group=group)  # moderation: suspended admin rights (G11b)
     membership = lock_membership(group=group, user=target)
     if membership.role == role:
         return membership

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts import gates as account_gates
 from accounts.models import User
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
@@ -65,7 +66,9 @@ def _add_member(*, group: Group, user: User, origin: Origin, invited_by: User | 
         raise ApplicationError("group_full")
     tiers.join_policy_check(group=group, via=via)
     tiers.user_join_cap_check(user=user)
-    run_hooks("group.join.check", user=user, group=group)
+    account_gates.group_join_check(user=user)
+    # The apps above add theirs (moderation: blacklist, restricted group, the link-joining emergency switch).
+    run_hooks("group.join.check", user=user, group=group, via=via)
     membership = Membership.objects.create(group=group, user=user, role=Role.MEMBER, invited_by=invited_by)
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") + 1)
     group.member_count += 1
@@ -96,7 +99,8 @@ def group_join(*, user: User, group: Group, answer: str = "", origin: Origin) ->
         raise ApplicationError("answer_required")
     if JoinRequest.objects.filter(group=group, user=user, status=RequestStatus.PENDING).exists():
         raise ApplicationError("request_pending")
-    run_hooks("group.join.check", user=user, group=group)
+    account_gates.group_join_check(user=user)
+    run_hooks("group.join.check", user=user, group=group, via="request")
     request = JoinRequest.objects.create(group=group, user=user, answer=answer.strip()[:400])
     record("group.join_request", actor_id=user.pk, origin=origin, group_code=group.code,
            data={"request": request.pk})

@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from rest_framework.authtoken.models import Token
 
 from groupchat.asgi import application
-from groupchat.core.dbthread import database_thread, database_writer_thread
+from groupchat.runtime.threads import database_thread, database_writer_thread
 from groups import services
 from groups.models import Message
 from tests.factories import ORIGIN, UserFactory, make_group

@@ -7,8 +7,8 @@ import asyncio
 import pytest
 from django.conf import settings
 
-from groupchat.core.eager_send import EagerSender
-from groupchat.core.layer import (
+from groupchat.runtime.eager import EagerSender
+from groupchat.runtime.layer import (
     FanoutPubSubChannelLayer,
     direct_receiver_set,
     group_add_many,
@@ -91,7 +91,7 @@ async def test_a_gone_client_closes_the_sender_quietly():
 
 @pytest.fixture
 def layer():
-    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "groupchat.core.layer.FanoutPubSubChannelLayer"
+    assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == "groupchat.runtime.layer.FanoutPubSubChannelLayer"
     return FanoutPubSubChannelLayer(hosts=[settings.REDIS_URL], prefix="test-fanout")
 
 

@@ -1,0 +1,294 @@
+"""The compliance officer's admin: legal holds, retention runs, held records, seals and their verification, lawful
+inspection requests with approval and download, and the compliance dashboard (the officer's landing page).
+
+Records are written by services only: the add forms call them, the rest is read-only.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
+from groupchat.core.errors import ApplicationError
+from groupchat.core.origin import Origin
+
+from . import selectors
+from .models import (
+    HeldLogEntry,
+    InspectionDownload,
+    InspectionRequest,
+    InspectionStatus,
+    LegalHold,
+    RetentionRun,
+    Seal,
+    SealVerification,
+)
+from .services import holds as hold_services
+from .services import inspection as inspection_services
+from .services.seals import seal_verification_run
+
+
+def _origin(request: HttpRequest) -> Origin:
+    return Origin.from_request(request)
+
+
+def _refusal(request: HttpRequest, err: ApplicationError) -> None:
+    messages.error(request, f"{err.detail('zh-hans')} / {err.detail('en')}")
+
+
+# --- legal holds -------------------------------------------------------------------------------------------------
+class LegalHoldForm(forms.ModelForm):
+    class Meta:
+        model = LegalHold
+        fields = ["authority", "document_number", "reason", "user_id", "group_code", "starts_at", "ends_at"]
+        help_texts = {"user_id": "按用户保全 / hold by user (as actor or target)",
+                      "group_code": "按群号保全 / hold by group code",
+                      "starts_at": "按时间范围保全（起）/ hold a time range (from)",
+                      "ends_at": "按时间范围保全（止）/ (until)"}
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(NoAddDeleteAdmin):
+    """Placing a hold calls ``legal_hold_create``; releasing it: type a release reason on the hold and save."""
+
+    list_display = ("id", "authority", "document_number", "user_id", "group_code", "starts_at", "ends_at",
+                    "created_at", "released_at", "held_count")
+    list_filter = (("released_at", admin.EmptyFieldListFilter),)
+    search_fields = ("authority", "document_number", "group_code", "=user_id")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("compliance.add_legalhold")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = LegalHoldForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return LegalHoldForm.Meta.fields
+        return ["authority", "document_number", "reason", "user_id", "group_code", "starts_at", "ends_at",
+                "created_by", "created_at", "released_at", "released_by", "release_reason"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        fields = self.get_fields(request, obj)
+        return [f for f in fields if f != "release_reason" or obj.released_at is not None]
+
+    @admin.display(description="保全记录数 / held records")
+    def held_count(self, obj):
+        return obj.held_entries.count()
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if not change:
+                created = hold_services.legal_hold_create(
+                    actor=request.user, authority=obj.authority, document_number=obj.document_number,
+                    reason=obj.reason, user_id=obj.user_id, group_code=obj.group_code, starts_at=obj.starts_at,
+                    ends_at=obj.ends_at, origin=_origin(request))
+                obj.pk = created.pk
+            elif obj.release_reason and obj.released_at is None:
+                hold_services.legal_hold_release(actor=request.user, hold_id=obj.pk, reason=obj.release_reason,
+                                                 origin=_origin(request))
+        except ApplicationError as err:
+            _refusal(request, err)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+
+# --- retention, held records, seals ------------------------------------------------------------------------------
+@admin.register(RetentionRun)
+class RetentionRunAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "finished_at", "status", "cutoff", "retention_days", "purged", "moved_to_hold",
+                    "held_copies_released")
+    list_filter = ("status",)
+
+    def get_urls(self):
+        return [path("dashboard/", self.admin_site.admin_view(self.dashboard_view), name="compliance_dashboard"),
+                *super().get_urls()]
+
+    def dashboard_view(self, request):
+        if not request.user.has_perm("compliance.view_retentionrun"):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "title": "合规总览 / Compliance dashboard",
+                   "d": selectors.dashboard()}
+        return TemplateResponse(request, "compliance/dashboard.html", context)
+
+
+@admin.register(HeldLogEntry)
+class HeldLogEntryAdmin(ReadOnlyAdmin):
+    list_display = ("log_id", "created_at", "kind", "actor_id", "target_id", "group_code", "ip", "moved_at")
+    search_fields = ("=log_id", "=actor_id", "=target_id", "group_code", "ip")
+    list_filter = ("kind",)
+    date_hierarchy = "created_at"
+    readonly_fields = ("log_id", "created_at", "kind", "actor_id", "target_id", "group_code", "ip", "columns",
+                       "canonical", "holds", "run", "moved_at")
+
+
+@admin.register(Seal)
+class SealAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "slice_start", "slice_end", "count", "first_id", "last_id", "short_hash", "key_id")
+    date_hierarchy = "slice_start"
+    exclude = ("ids", "digests")
+    readonly_fields = ("seq", "slice_start", "slice_end", "count", "first_id", "last_id", "columns", "rows_hash",
+                       "prev_hash", "hash", "signature", "key_id", "sealed_at")
+
+    @admin.display(description="hash")
+    def short_hash(self, obj):
+        return obj.hash[:16]
+
+    def get_urls(self):
+        return [path("verify/", self.admin_site.admin_view(self.verify_view), name="compliance_seal_verify"),
+                *super().get_urls()]
+
+    def verify_view(self, request):
+        """The verification page: the latest outcomes, and a button that verifies the whole chain now."""
+        if not request.user.has_perm("compliance.view_seal"):
+            raise PermissionDenied
+        if request.method == "POST":
+            if not request.user.has_perm("compliance.verify_seals"):
+                raise PermissionDenied
+            result = seal_verification_run(actor=request.user)
+            if result.ok:
+                messages.success(request, f"校验通过 / verified: {result.seals} seals, {result.records} records")
+            else:
+                messages.error(request, f"校验失败 / verification failed: {result.first_problem}")
+            return HttpResponseRedirect(reverse("admin:compliance_seal_verify"))
+        context = {**self.admin_site.each_context(request), "title": "日志封存校验 / Network-log seal verification",
+                   "runs": SealVerification.objects.order_by("-started_at")[:20],
+                   "can_verify": request.user.has_perm("compliance.verify_seals"),
+                   "seals": Seal.objects.count()}
+        return TemplateResponse(request, "compliance/seal_verify.html", context)
+
+
+@admin.register(SealVerification)
+class SealVerificationAdmin(ReadOnlyAdmin):
+    list_display = ("started_at", "ok", "seals", "records", "purged_seals", "unsealed_records", "first_problem")
+    list_filter = ("ok",)
+
+
+# --- lawful inspection -------------------------------------------------------------------------------------------
+class InspectionRequestForm(forms.ModelForm):
+    users = forms.CharField(required=False, label="用户 ID / user ids", help_text="逗号分隔 / comma-separated")
+    groups = forms.CharField(required=False, label="群号 / group codes", help_text="逗号分隔 / comma-separated")
+
+    class Meta:
+        model = InspectionRequest
+        fields = ["authority", "document_number", "legal_basis", "reason", "starts_at", "ends_at"]
+
+    def clean_users(self):
+        raw = [u.strip() for u in self.cleaned_data["users"].replace("，", ",").split(",") if u.strip()]
+        if not all(u.isdigit() for u in raw):
+            raise forms.ValidationError("用户 ID 须为数字 / user ids are numbers")
+        return [int(u) for u in raw]
+
+    def clean_groups(self):
+        return [g.strip() for g in self.cleaned_data["groups"].replace("，", ",").split(",") if g.strip()]
+
+
+@admin.register(InspectionRequest)
+class InspectionRequestAdmin(NoAddDeleteAdmin):
+    """Entered by one officer; approved (action) by another; the export runs in the background; download here."""
+
+    list_display = ("id", "authority", "document_number", "status", "entered_by", "decided_by", "progress",
+                    "download")
+    list_filter = ("status",)
+    search_fields = ("authority", "document_number")
+    actions = ["approve", "reject"]
+    readonly_fields = ("authority", "document_number", "legal_basis", "reason", "user_ids", "group_codes",
+                       "starts_at", "ends_at", "status", "entered_by", "entered_at", "decided_by", "decided_at",
+                       "decision_note", "progress", "package_sha256", "package_size", "exported_at", "error",
+                       "download")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("compliance.add_inspectionrequest")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = InspectionRequestForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [*InspectionRequestForm.Meta.fields, "users", "groups"]
+        return self.readonly_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    @admin.display(description="进度 / progress")
+    def progress(self, obj):
+        return format_html('<progress max="100" value="{}" title="{} / {}"></progress> {}%', obj.progress_percent,
+                           obj.progress_done, obj.progress_total, obj.progress_percent)
+
+    @admin.display(description="数据包 / package")
+    def download(self, obj):
+        if obj.status != InspectionStatus.READY:
+            return "—"
+        url = reverse("admin:compliance_inspection_download", args=[obj.pk])
+        return format_html('<a href="{}">下载 / download</a> <code>{}</code>', url, obj.package_sha256[:16])
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            created = inspection_services.inspection_request_create(
+                actor=request.user, authority=obj.authority, document_number=obj.document_number,
+                legal_basis=obj.legal_basis, reason=obj.reason, user_ids=form.cleaned_data.get("users", []),
+                group_codes=form.cleaned_data.get("groups", []), starts_at=obj.starts_at, ends_at=obj.ends_at,
+                origin=_origin(request))
+            obj.pk = created.pk
+        except ApplicationError as err:
+            _refusal(request, err)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def _decide(self, request, queryset, service, done: str):
+        for item in queryset:
+            try:
+                service(actor=request.user, request_id=item.pk, origin=_origin(request))
+                messages.success(request, f"#{item.pk} {done}")
+            except ApplicationError as err:
+                messages.error(request, f"#{item.pk}: {err.detail('zh-hans')} / {err.detail('en')}")
+
+    @admin.action(description="批准（须为另一名合规专员）/ Approve (a second officer)")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, inspection_services.inspection_request_approve,
+                     "已批准，正在导出 / approved, exporting")
+
+    @admin.action(description="驳回 / Reject")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, inspection_services.inspection_request_reject, "已驳回 / rejected")
+
+    def get_urls(self):
+        return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                     name="compliance_inspection_download"), *super().get_urls()]
+
+    def download_view(self, request, pk: int):
+        try:
+            package = inspection_services.inspection_package_download(actor=request.user, request_id=pk,
+                                                                      origin=_origin(request))
+        except ApplicationError as err:
+            if err.code == "permission_denied":
+                raise PermissionDenied from err
+            _refusal(request, err)
+            return HttpResponseRedirect(reverse("admin:compliance_inspectionrequest_changelist"))
+        return FileResponse(open(package, "rb"), as_attachment=True, filename=package.name)
+
+
+@admin.register(InspectionDownload)
+class InspectionDownloadAdmin(ReadOnlyAdmin):
+    list_display = ("at", "request", "user", "ip", "package_sha256")

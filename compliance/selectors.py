@@ -1,0 +1,99 @@
+"""Compliance reads: the officer's dashboard figures and the log look-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery import current_app
+from django.utils import timezone
+
+from groupchat.core.models import LogEntry
+
+from . import conf
+from .models import (
+    HeldLogEntry,
+    InspectionRequest,
+    InspectionStatus,
+    LegalHold,
+    RetentionRun,
+    Seal,
+    SealVerification,
+)
+
+
+@dataclass
+class Dashboard:
+    retention_days: int
+    floor_days: int
+    oldest_record_at: datetime | None
+    cutoff_now: datetime
+    due_for_purge: int
+    next_purge_at: datetime | None
+    last_run: RetentionRun | None
+    active_holds: int
+    held_records: int
+    seals: int
+    sealed_until: datetime | None
+    unsealed_records: int
+    last_verification: SealVerification | None
+    inspections_pending: int
+    inspections_exporting: int
+    inspections_ready: int
+    complaints: Any  # complaints' ComplaintStatistics for the last 30 days, or None when unavailable
+    unfiled_filing: Any  # groups' newest FilingRecord when it has not been filed, else None
+
+
+def _next_run(entry: str, now: datetime) -> datetime | None:
+    """When the beat runs ``entry`` next (from the one schedule in groupchat/celery.py)."""
+    schedule = (current_app.conf.beat_schedule or {}).get(entry, {}).get("schedule")
+    if schedule is None:
+        return None
+    if isinstance(schedule, (int, float)):
+        return now + timedelta(seconds=schedule)
+    return now + schedule.remaining_estimate(now)
+
+
+def dashboard(*, now: datetime | None = None) -> Dashboard:
+    from complaints.selectors import complaint_statistics_recent
+    from groups.services.tiers import filing_unfiled
+
+    from .services.retention import retention_cutoff
+
+    now = now or timezone.now()
+    cutoff = retention_cutoff(now)
+    last_seal = Seal.objects.order_by("-seq").only("slice_end").first()
+    sealed_until = last_seal.slice_end if last_seal else None
+    unsealed = LogEntry.objects.filter(created_at__gte=sealed_until).count() if sealed_until else LogEntry.objects.count()
+    return Dashboard(
+        retention_days=conf.retention_days(), floor_days=conf.LEGAL_FLOOR_DAYS,
+        oldest_record_at=LogEntry.objects.order_by("created_at").values_list("created_at", flat=True).first(),
+        cutoff_now=cutoff, due_for_purge=LogEntry.objects.filter(created_at__lt=cutoff).count(),
+        next_purge_at=_next_run("compliance-retention-sweep", now),
+        last_run=RetentionRun.objects.order_by("-started_at").first(),
+        active_holds=LegalHold.objects.filter(released_at__isnull=True).count(),
+        held_records=HeldLogEntry.objects.count(),
+        seals=Seal.objects.count(), sealed_until=sealed_until, unsealed_records=unsealed,
+        last_verification=SealVerification.objects.order_by("-started_at").first(),
+        inspections_pending=InspectionRequest.objects.filter(status=InspectionStatus.PENDING).count(),
+        inspections_exporting=InspectionRequest.objects.filter(
+            status__in=[InspectionStatus.APPROVED, InspectionStatus.EXPORTING]).count(),
+        inspections_ready=InspectionRequest.objects.filter(status=InspectionStatus.READY).count(),
+        complaints=complaint_statistics_recent(days=30, now=now),
+        unfiled_filing=filing_unfiled(),
+    )
+
+
+def inspections_pending_count() -> int:
+    return InspectionRequest.objects.filter(status=InspectionStatus.PENDING).count()
+
+
+def holds_active_count() -> int:
+    return LegalHold.objects.filter(released_at__isnull=True).count()
+
+
+def seal_failures_count() -> int:
+    """1 when the latest verification failed (the panel's badge turns red), else 0."""
+    last = SealVerification.objects.order_by("-started_at").only("ok").first()
+    return int(last is not None and not last.ok)
