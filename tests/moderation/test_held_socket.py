@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 @sync_to_async
 def _world():
-    owner, owner_token = _user()
+    owner = UserFactory()
     alice, alice_token = _user()
     bob, bob_token = _user()
     group = make_group(owner, name="读书会", category="interest")
