@@ -43,6 +43,7 @@ from ._common import (
     require_owner,
 )
 
+from .messages import send_gate_bump
 _UNSET = object()
 
 
@@ -136,6 +137,7 @@ def group_update(*, actor: User, group: Group, origin: Origin, name=_UNSET, anno
         settings_changed["join_mode"] = group.join_mode = join_mode
     if join_question is not _UNSET:
         settings_changed["join_question"] = group.join_question = str(join_question)[:200]
+        send_gate_bump(group_ids=[group.pk])  # new rules: members accept them before their next message
     if is_public is not _UNSET:
         settings_changed["is_public"] = group.is_public = bool(is_public)
     if not changed and not settings_changed:
@@ -187,6 +189,7 @@ def member_set_role(*, actor: User, group: Group, target: User, role: str, origi
 
 
 def _new_owner_check(*, user: User, group: Group) -> None:
+    send_gate_bump(group_ids=[group.pk])  # a role decides who may post in an all-muted group
     """The checks of creating a group of ``group``'s tier (G8c, G7b, G8a), for whoever is to own it: may create at
     all (real name, agreements, a grade that may own groups; the apps above add blacklist and revoked creation right
     through ``group.create.check``), the tier's verification level and grade, and the cap of groups owned."""
@@ -283,6 +286,7 @@ def group_mute_all(*, actor: User, group: Group, muted: bool, origin: Origin) ->
 
 @transaction.atomic
 def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin, by_platform: bool = False) -> Group:
+    send_gate_bump(group_ids=[group.pk])
     """Close a group for good. Its code stays reserved forever.
 
     ``by_platform=False`` (the public API): only the owner. ``by_platform=True``: a platform closure (G11a), for the
@@ -313,3 +317,4 @@ def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin
         "until": None, "reason": reason,
     })
     return group
+    send_gate_bump(group_ids=[group.pk])

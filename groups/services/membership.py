@@ -44,6 +44,7 @@ from ._common import (
     require_manager,
     require_outranks,
 )
+from .messages import send_gate_bump
 
 MAX_MUTE = timedelta(days=30)
 
@@ -190,6 +191,7 @@ def invitations_expire_due() -> int:
 
 
 def _remove_membership(*, group: Group, membership: Membership) -> None:
+    send_gate_bump(group_ids=[group.pk])  # a send checked before this commits is checked again at the store
     membership.delete()
     Group.objects.filter(pk=group.pk).update(member_count=F("member_count") - 1)
     group.member_count -= 1
@@ -237,6 +239,7 @@ def member_unban(*, actor: User, group: Group, target: User, origin: Origin) -> 
 def member_mute(*, actor: User, group: Group, target: User, minutes: int | None, origin: Origin) -> Membership:
     """Mute a member for ``minutes`` (1 minute to 30 days), or unmute with ``minutes=None``."""
     actor_membership = require_manager(group=group, actor=actor)
+    send_gate_bump(group_ids=[group.pk])  # the group row first, as every group write locks it: no deadlock
     membership = lock_membership(group=group, user=target)
     require_outranks(actor_membership=actor_membership, target=membership)
     if minutes is None:

@@ -346,7 +346,7 @@ def _store(accepted: list[Checked], outcomes: list[Outcome | None]) -> list[Chec
         stored = sql.store_batch(rows, now)
     except (OperationalError, InterfaceError):
         raise
-    except DatabaseError as exc:
+    except (DatabaseError, ValueError) as exc:  # ValueError: a value the driver refuses to send (U+0000)
         if len(order) > 1:
             return [c for one in order for c in _store([one], outcomes)]
         outcomes[order[0].index] = _refused_by_database(order[0], exc)
@@ -355,7 +355,7 @@ def _store(accepted: list[Checked], outcomes: list[Outcome | None]) -> list[Chec
     return [c for c, s in zip(order, stored, strict=True) if s is None]
 
 
-def _refused_by_database(c: Checked, exc: DatabaseError) -> Outcome:
+def _refused_by_database(c: Checked, exc: Exception) -> Outcome:
     if isinstance(exc, IntegrityError):
         # Another transaction stored this frame first (a retry racing its original): answered as the retry it is.
         message = sql.stored_messages({(c.request.sender.pk, c.client_id)}).get((c.request.sender.pk, c.client_id))

@@ -19,6 +19,7 @@ from groupchat.core.origin import Origin
 from ..models import AuditAction, Group, GroupStatus, Membership, Role
 from ._common import announce_group, group_event, lock_group
 
+from .messages import send_gate_bump
 MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
 
 
@@ -46,6 +47,7 @@ def group_posting_suspend(*, actor: User | None, group: Group, until: datetime, 
     _status_frame(group, reason=reason)
     return group
 
+    send_gate_bump(group_ids=[group.pk])  # a send checked before this commits is checked again at the store
 
 @transaction.atomic
 def group_posting_resume(*, actor: User | None, group: Group, reason: str, origin: Origin | None = None) -> Group:
