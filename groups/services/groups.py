@@ -32,6 +32,7 @@ from ..models import (
     TierChange,
     TierPolicy,
 )
+from ..screening import TEXT_SCREEN_HOOK
 from . import tiers
 from ._common import (
     announce_group,
@@ -42,8 +43,8 @@ from ._common import (
     require_manager,
     require_owner,
 )
-
 from .messages import send_gate_bump
+
 _UNSET = object()
 
 
@@ -52,6 +53,14 @@ def _clean_name(name: str) -> str:
     if not 1 <= len(name) <= 60:
         raise ApplicationError("invalid_group_name")
     return name
+
+
+def _screen_texts(*, user: User, texts: dict[str, object]) -> None:
+    """Texts members and visitors read are screened like messages (G10): moderation's ``text.screen`` hook refuses
+    one with ``content_blocked``. Field names: group_name, announcement, rules, join_question."""
+    for field, text in texts.items():
+        if isinstance(text, str) and text.strip():
+            run_hooks(TEXT_SCREEN_HOOK, text=text, field=field, user=user)
 
 
 @transaction.atomic
@@ -73,7 +82,11 @@ def group_create(*, owner: User, name: str, category: str = "", join_mode: str =
     if join_mode not in JoinMode.values:
         raise ApplicationError("bad_request")
     # Who may create at all (real name, agreements, blacklist) comes before what this group needs.
+    account_create_check(user=owner)
+    # The apps above add theirs: moderation's blacklist, revoked creation right and emergency switch (G11, G5a).
     run_hooks("group.create.check", user=owner, name=name, category=category)
+    _screen_texts(user=owner, texts={"group_name": name, "announcement": announcement, "rules": rules,
+                                     "join_question": join_question})
     tier_policy = tiers.tier_get(slug=tier)
     category_row = tiers.category_check(slug=category)
     tiers.join_mode_check(tier=tier_policy, join_mode=join_mode)
@@ -82,8 +95,6 @@ def group_create(*, owner: User, name: str, category: str = "", join_mode: str =
     fields = {"name": name, "category": category, "join_mode": join_mode, "join_question": join_question[:200],
               "announcement": announcement, "rules": rules, "is_public": is_public}
     if tiers.needs_review(tier=tier_policy, category=category_row, owner=owner):
-    account_create_check(user=owner)
-    # The apps above add theirs: moderation's blacklist, revoked creation right and emergency switch (G11, G5a).
         application = GroupApplication.objects.create(applicant=owner, tier=tier_policy, data=fields)
         record("group.application", actor_id=owner.pk, origin=origin,
                data={"application": application.pk, "tier": tier_policy.slug, "name": name})
@@ -126,6 +137,7 @@ def group_update(*, actor: User, group: Group, origin: Origin, name=_UNSET, anno
         changed["announcement"] = group.announcement = str(announcement)[:4000]
     if rules is not _UNSET:
         changed["rules"] = group.rules = str(rules)[:8000]
+        send_gate_bump(group_ids=[group.pk])  # new rules: members accept them before their next message
     if category is not _UNSET:
         tiers.category_check(slug=str(category))
         changed["category"] = group.category = str(category)[:40]
@@ -137,12 +149,13 @@ def group_update(*, actor: User, group: Group, origin: Origin, name=_UNSET, anno
         settings_changed["join_mode"] = group.join_mode = join_mode
     if join_question is not _UNSET:
         settings_changed["join_question"] = group.join_question = str(join_question)[:200]
-        send_gate_bump(group_ids=[group.pk])  # new rules: members accept them before their next message
     if is_public is not _UNSET:
         settings_changed["is_public"] = group.is_public = bool(is_public)
     if not changed and not settings_changed:
         return group
     tiers.group_info_check(group=group, members=group.member_count)
+    _screen_texts(user=actor, texts={"group_name" if k == "name" else k: v for k, v in
+                                     {**changed, **settings_changed}.items() if k != "category"})
     if changed:
         run_hooks("group.text.check", user=actor, group=group, fields=changed)
     group.save(update_fields=[*changed, *settings_changed])
@@ -176,6 +189,7 @@ def member_set_role(*, actor: User, group: Group, target: User, role: str, origi
     if membership.role == role:
         return membership
     before = membership.role
+    send_gate_bump(group_ids=[group.pk])  # a role decides who may post in an all-muted group
     membership.role = role
     membership.save(update_fields=["role"])
     if role == Role.ADMIN:
@@ -189,7 +203,6 @@ def member_set_role(*, actor: User, group: Group, target: User, role: str, origi
 
 
 def _new_owner_check(*, user: User, group: Group) -> None:
-    send_gate_bump(group_ids=[group.pk])  # a role decides who may post in an all-muted group
     """The checks of creating a group of ``group``'s tier (G8c, G7b, G8a), for whoever is to own it: may create at
     all (real name, agreements, a grade that may own groups; the apps above add blacklist and revoked creation right
     through ``group.create.check``), the tier's verification level and grade, and the cap of groups owned."""
@@ -273,6 +286,7 @@ def group_mute_all(*, actor: User, group: Group, muted: bool, origin: Origin) ->
     if group.all_muted == muted:
         return group
     group.all_muted = muted
+    send_gate_bump(group_ids=[group.pk])
     group.save(update_fields=["all_muted"])
     group_event(group=group, actor=actor, action=AuditAction.MUTE_ALL if muted else AuditAction.UNMUTE_ALL,
                 origin=origin)
@@ -286,7 +300,6 @@ def group_mute_all(*, actor: User, group: Group, muted: bool, origin: Origin) ->
 
 @transaction.atomic
 def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin, by_platform: bool = False) -> Group:
-    send_gate_bump(group_ids=[group.pk])
     """Close a group for good. Its code stays reserved forever.
 
     ``by_platform=False`` (the public API): only the owner. ``by_platform=True``: a platform closure (G11a), for the
@@ -307,6 +320,7 @@ def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin
     if group.status == GroupStatus.CLOSED:
         return group
     group.status = GroupStatus.CLOSED
+    send_gate_bump(group_ids=[group.pk])
     group.status_reason = reason[:200]
     group.closed_at = timezone.now()
     group.save(update_fields=["status", "status_reason", "closed_at"])
@@ -317,4 +331,3 @@ def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin
         "until": None, "reason": reason,
     })
     return group
-    send_gate_bump(group_ids=[group.pk])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import orjson
 from django.db import transaction
 
 from accounts.models import User
@@ -18,17 +19,22 @@ from groupchat.core.origin import Origin
 
 from ..models import AuditAction, Group, GroupStatus, Membership, Role
 from ._common import announce_group, group_event, lock_group
-
 from .messages import send_gate_bump
+
 MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
 
 
 def _status_frame(group: Group, *, reason: str, **extra) -> None:
+    """A ``group_status`` frame to every open socket of the group, encoded once here.
+
+    Sent as an already encoded frame (the event the consumer writes straight to the socket from the layer's receive
+    loop, as it does message frames), not as a ``group.status`` event each consumer formats in its own task: a
+    measure on a group of thousands is told to all of them in one pass of the loop (bench/measures.py)."""
     until = group.status_until.isoformat() if group.status_until and group.status == GroupStatus.SUSPENDED else None
-    broadcast_on_commit([group_channel_group(group.code)], {
-        "type": "group.status", "group": group.code, "status": group.status, "all_muted": group.all_muted,
-        "until": until, "reason": reason, **extra,
-    })
+    frame = {"type": "group_status", "group": group.code, "status": group.status, "all_muted": group.all_muted,
+             "until": until, "reason": reason, **extra}
+    broadcast_on_commit([group_channel_group(group.code)],
+                        {"type": "message.batch", "frame": orjson.dumps(frame).decode()})
 
 
 @transaction.atomic
@@ -41,13 +47,13 @@ def group_posting_suspend(*, actor: User | None, group: Group, until: datetime, 
     if group.status == GroupStatus.CLOSED:
         return group
     group.status, group.status_until, group.status_reason = GroupStatus.SUSPENDED, until, reason[:200]
+    send_gate_bump(group_ids=[group.pk])  # a send checked before this commits is checked again at the store
     group.save(update_fields=["status", "status_until", "status_reason"])
     group_event(group=group, actor=actor, action=AuditAction.SETTINGS, origin=origin,
                 data={"status": "suspended", "until": until.isoformat(), "reason": reason[:200]})
     _status_frame(group, reason=reason)
     return group
 
-    send_gate_bump(group_ids=[group.pk])  # a send checked before this commits is checked again at the store
 
 @transaction.atomic
 def group_posting_resume(*, actor: User | None, group: Group, reason: str, origin: Origin | None = None) -> Group:
