@@ -58,7 +58,9 @@ def blocked_error(category: str) -> ApplicationError:
 def write_evidence(fn: Callable[[], Any]) -> None:
     """Run ``fn`` (an evidence write) so that it commits even when the caller's transaction is rolled back by the
     refusal that follows: inside an atomic block, on a thread of its own (its own connection, autocommit)."""
-    if not connection.in_atomic_block:
+    # SQLite (the embedded mode) has one writer at a time: a second connection would wait for the caller's
+    # transaction, which waits for it. There the evidence shares the caller's fate.
+    if not connection.in_atomic_block or connection.vendor == "sqlite":
         fn()
         return
 

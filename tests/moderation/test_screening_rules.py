@@ -111,3 +111,13 @@ def test_import_is_all_or_nothing_and_names_the_bad_line():
     assert exc.value.params["line"] == 3
     assert "第 3 行" in exc.value.detail("zh-hans")
     assert not ScreeningRule.objects.exists()
+
+
+def test_demo_sample_has_one_rule_per_category_and_seeds_once():
+    from moderation.categories import CATEGORIES
+    from moderation.screening.sample import screening_sample_seed
+
+    assert screening_sample_seed() == len(CATEGORIES)
+    assert set(ScreeningRule.objects.values_list("category", flat=True)) == {c.code for c in CATEGORIES}
+    assert screening_sample_seed() == 0
+    assert _action("网 上 賭 場") == "hold" and _action("shua dan fan li") == "block"

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group as RoleGroup
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -57,6 +58,8 @@ class Command(BaseCommand):
         if not User.objects.filter(username="admin").exists():
             with transaction.atomic():
                 self._seed()
+            # Screening rules and a few caught messages, so the moderator's queues have something in them.
+            call_command("seed_screening", traffic=True, stdout=self.stdout)
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
             self.stdout.write("Demo data already present.")
