@@ -150,3 +150,12 @@ def test_apps_above_accounts_add_role_permissions_through_the_registry(monkeypat
     # Registered by groups' ready(): a moderator may view groups, members and messages.
     codenames = set(made[roles.MODERATOR].permissions.values_list("codename", flat=True))
     assert {"view_group", "view_membership", "view_message", "view_logentry"} <= codenames
+
+
+def test_chat_groups_and_staff_role_groups_have_different_names():
+    from groups.models import Group as ChatGroup
+
+    with translation.override("zh-hans"):
+        assert str(ChatGroup._meta.verbose_name_plural) == "群组"
+        assert str(RoleGroup._meta.verbose_name_plural) == "角色组"
+        assert str(apps.get_model("axes", "AccessAttempt")._meta.verbose_name_plural) == "登录尝试"
