@@ -11,12 +11,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
 from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 from moderation.categories import CATEGORY_CHOICES
+from moderation.models_measures import MeasureKind
 
 from . import services
 from .categories import plain_name
@@ -48,6 +50,22 @@ class CaseEventInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+def _measure_orders(post) -> list[services.MeasureOrder]:
+    """The decide form's measure rows (kind, on user/group, until, credit points) as orders for the service."""
+    orders = []
+    for i in (1, 2):
+        kind = post.get(f"measure_kind_{i}", "")
+        if not kind:
+            continue
+        until = parse_datetime(post.get(f"measure_until_{i}", "") or "")
+        if until is not None and timezone.is_naive(until):
+            until = timezone.make_aware(until)
+        points = post.get(f"measure_points_{i}", "")
+        orders.append(services.MeasureOrder(kind=kind, on=post.get(f"measure_on_{i}", "user"), until=until,
+                                            credit_points=int(points) if points.isdigit() else None))
+    return orders
 
 
 @admin.register(Case)
@@ -128,6 +146,7 @@ class CaseAdmin(NoAddDeleteAdmin):
             complaints = list(case.complaints.select_related("evidence", "reporter").order_by("created_at"))
             extra.update({
                 "case": case, "outcomes": Outcome.choices[1:], "categories": CATEGORY_CHOICES,
+                "measure_kinds": MeasureKind.choices, "measures": list(case.measures.all()),
                 "category_plain": plain_name(case.category),
                 "evidence": [{"complaint": c, "snapshot": c.evidence.snapshot, "intact": evidence_intact(c),
                               "false_count": Complaint.objects.filter(reporter_id=c.reporter_id,
@@ -149,7 +168,9 @@ class CaseAdmin(NoAddDeleteAdmin):
                 services.case_assign(case=case, moderator=me, assignee=me)
             elif step == "decide":
                 services.case_decide(case=case, moderator=me, outcome=post.get("outcome", ""),
-                                     reason=post.get("reason", ""))
+                                     reason=post.get("reason", ""), measures=_measure_orders(post),
+                                     measure_ids=[int(x) for x in post.get("measure_ids", "").replace(",", " ").split()
+                                                  if x.isdigit()])
             elif step == "close":
                 services.case_close(case=case, moderator=me)
             elif step == "merge":

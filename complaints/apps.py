@@ -9,11 +9,20 @@ class ComplaintsConfig(AppConfig):
     verbose_name = _("Complaints and reports")
 
     def ready(self) -> None:
+        from accounts.roles import COMPLIANCE_OFFICER, MODERATOR, role_permissions_add
         from groupchat.core.admin_panels import Panel, register_panel
 
         from . import errors  # noqa: F401  (registers the refusal codes)
         from .selectors import queue_counts
 
+        # Moderators work the complaint desk and keep the holiday table and duty roster; compliance officers read
+        # the cases and tickets for the regulator report.
+        role_permissions_add(MODERATOR, [
+            "complaints.view_case", "complaints.change_case", "complaints.handle_case", "complaints.view_complaint",
+            "complaints.view_holiday", "complaints.add_holiday", "complaints.change_holiday",
+            "complaints.delete_holiday", "complaints.view_dutyshift", "complaints.add_dutyshift",
+            "complaints.change_dutyshift", "complaints.delete_dutyshift"])
+        role_permissions_add(COMPLIANCE_OFFICER, ["complaints.view_case", "complaints.view_complaint"])
         perm = "complaints.view_case"
         section = {"section_zh": "举报处理", "section_en": "Complaints"}
         register_panel(Panel(key="complaints-open", zh="待处理举报", en="Open complaint cases", order=20,

@@ -25,6 +25,10 @@ register_error_codes(
         "case_merge_invalid": (400, "Choose two different open cases to merge.", "请选择两个不同的未结案件进行合并。"),
         "decision_reason_required": (400, "Write the reason for the decision; the reporter is told it.",
                                      "请填写处理理由，举报人会收到该理由。"),
+        "decision_measure_required": (400, "A violation needs at least one measure against the person or group.",
+                                      "认定违规须至少对被举报人或群采取一项处置措施。"),
+        "decision_measure_invalid": (400, "That measure is not about this case's person or group.",
+                                     "该处置措施的对象不是本案的被举报人或群。"),
         "referral_reference_required": (400, "Enter the authority's reference number of the referral.",
                                         "请填写主管部门转办的编号。"),
     }

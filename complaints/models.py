@@ -71,6 +71,8 @@ class Case(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The measures a violation decision took (through moderation's ``measure_issue``) or linked.
+    measures = models.ManyToManyField("moderation.Measure", blank=True, related_name="complaint_cases")
     created_at = models.DateTimeField(default=timezone.now)
     triage_due = models.DateTimeField()
     decide_due = models.DateTimeField(db_index=True)

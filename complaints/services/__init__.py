@@ -2,9 +2,18 @@
 
 from .escalation import sla_sweep_run
 from .intake import complaint_file, complaint_refer, target_resolve
-from .workflow import case_assign, case_close, case_decide, case_merge, case_triage, complaint_mark_false
+from .workflow import (
+    MeasureOrder,
+    case_assign,
+    case_close,
+    case_decide,
+    case_merge,
+    case_triage,
+    complaint_mark_false,
+)
 
 __all__ = [
+    "MeasureOrder",
     "case_assign",
     "case_close",
     "case_decide",

@@ -9,6 +9,10 @@ with ``penalise=True``: a moderator's explicit decision, never an automatic rule
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +22,8 @@ from accounts.models import CreditSource, User
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from moderation.categories import BY_CODE
+from moderation.measures import measure_issue
+from moderation.models_measures import Measure
 
 from ..feedback import notify_reporters, reporter_state
 from ..models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Complaint, EventKind, Outcome
@@ -90,29 +96,83 @@ def case_assign(*, case: Case, moderator: User, assignee: User) -> Case:
     return case
 
 
+@dataclass(frozen=True)
+class MeasureOrder:
+    """A measure a violation decision takes through moderation's ``measure_issue``: ``on`` the case's person
+    (``"user"``) or its group (``"group"``); ``until`` for the lasting kinds; ``credit_points`` for credit_down."""
+
+    kind: str
+    on: str = "user"
+    until: datetime | None = None
+    credit_points: int | None = None
+
+
+def _measure_evidence(case: Case) -> dict:
+    """What a measure records as its evidence: the case's tickets with the SHA-256 of each frozen snapshot (the
+    snapshots themselves stay with the complaints)."""
+    tickets = [{"number": c.number, "category": c.category, "sha256": c.evidence.sha256}
+               for c in case.complaints.select_related("evidence").order_by("pk")]
+    return {"complaint_case": case.pk, "target": case.target_key, "tickets": tickets}
+
+
+def _issue(case: Case, order: MeasureOrder, *, moderator: User, reason: str) -> Measure:
+    target_user = case.target_user if order.on == "user" else None
+    target_group = case.group if order.on == "group" else None
+    if (target_user or target_group) is None:
+        raise ApplicationError("decision_measure_invalid")
+    extra = {"credit_points": order.credit_points} if order.credit_points else {}
+    return measure_issue(kind=order.kind, operator=moderator, reason_code=case.category, target_user=target_user,
+                         target_group=target_group, until=order.until, reason=reason,
+                         evidence=_measure_evidence(case), source=f"complaint:{case.pk}", **extra)
+
+
+def _linked(case: Case, measure_ids: Sequence[int]) -> list[Measure]:
+    rows = list(Measure.objects.filter(pk__in=set(measure_ids)))
+    for m in rows:
+        if not ((m.target_user_id and m.target_user_id == case.target_user_id)
+                or (m.target_group_id and m.target_group_id == case.group_id)):
+            raise ApplicationError("decision_measure_invalid")
+    if len(rows) != len(set(measure_ids)):
+        raise ApplicationError("decision_measure_invalid")
+    return rows
+
+
 @transaction.atomic
-def case_decide(*, case: Case, moderator: User, outcome: str, reason: str) -> Case:
+def case_decide(*, case: Case, moderator: User, outcome: str, reason: str, measures: Sequence[MeasureOrder] = (),
+                measure_ids: Sequence[int] = ()) -> Case:
     """Decide an open case: ``violation`` or ``no_violation``, with the reason the reporters are told.
 
-    Every complaint of the case is decided at once (its ``decided_at`` set, for the statistics). Side effects:
-    event ``decided`` (and ``triaged`` when skipped); network log; reporters notified of the outcome; the SLA
-    badge cleared. Measures against a violation are taken through moderation's services.
+    A violation takes at least one measure: ``measures`` are issued now through moderation's ``measure_issue``
+    (source ``complaint:<case>``, the tickets' evidence hashes as their evidence); ``measure_ids`` link measures
+    already taken on the case's person or group. The reported person hears of the measure from moderation and may
+    appeal it there; never who reported. Every complaint of the case is decided at once (its ``decided_at`` set,
+    for the statistics). Side effects: the measures (with theirs: restrictions, notices, network log); event
+    ``decided`` (and ``triaged`` when skipped); network log; reporters notified of the outcome; the SLA badge
+    cleared. A measure refused by moderation refuses the whole decision (nothing half-done).
     """
     if outcome not in (Outcome.VIOLATION, Outcome.NO_VIOLATION):
         raise ApplicationError("bad_request")
     if not (reason or "").strip():
         raise ApplicationError("decision_reason_required")
+    if outcome == Outcome.VIOLATION and not (measures or measure_ids):
+        raise ApplicationError("decision_measure_required")
+    if outcome == Outcome.NO_VIOLATION and (measures or measure_ids):
+        raise ApplicationError("bad_request")
     case = _lock(case)
     _require(case, *OPEN_STATUSES)
     now = timezone.now()
+    taken = _linked(case, measure_ids) if measure_ids else []
+    taken += [_issue(case, order, moderator=moderator, reason=reason.strip()) for order in measures]
     fields = ["status", "outcome", "outcome_reason", "decided_by", "decided_at", "escalation"]
     if case.triaged_at is None:
         fields += _triage_fields(case, moderator, now)
     case.status, case.outcome, case.outcome_reason = CaseStatus.DECIDED, outcome, reason.strip()[:2000]
     case.decided_by, case.decided_at, case.escalation = moderator, now, ""
     case.save(update_fields=fields)
+    if taken:
+        case.measures.add(*taken)
     case.complaints.update(decided_at=now)
-    _event(case, EventKind.DECIDED, moderator, outcome=outcome)
+    _event(case, EventKind.DECIDED, moderator, outcome=outcome, measures=[m.pk for m in taken])
     notify_reporters(case)
     return case
 

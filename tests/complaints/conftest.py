@@ -1,5 +1,6 @@
 import pytest
 
+from complaints.services import MeasureOrder
 from groups import services as group_services
 from tests.factories import ORIGIN, UserFactory, add_member, make_group
 
@@ -44,3 +45,8 @@ def moderator(db):
     user = UserFactory(nickname="审核员", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="complaints"))
     return user
+
+
+
+# A violation decision takes a measure: lowering the reported person's credit is the lightest on a user.
+CREDIT_DOWN = [MeasureOrder(kind="credit_down", credit_points=5)]

@@ -16,6 +16,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from complaints import services
 from tests.factories import UserFactory
 
+from .conftest import CREDIT_DOWN
+
 pytestmark = pytest.mark.django_db
 
 SECRET_TEXT = "举报说明-只给审核员看"
@@ -48,7 +50,7 @@ def test_no_page_api_or_frame_the_reported_user_can_reach_names_the_reporter(cha
                                           text=SECRET_TEXT)
         on_group = services.complaint_file(reporter=outsider, target=f"group:{group.code}", category="PLT-GAMBLING")
         for complaint in (on_message, on_user):
-            services.case_decide(case=complaint.case, moderator=moderator, outcome="violation", reason="属实")
+            services.case_decide(case=complaint.case, moderator=moderator, outcome="violation", reason="属实", measures=CREDIT_DOWN)
     numbers = [on_message.number, on_user.number, on_group.number]
     forbidden = [outsider.username, outsider.nickname, SECRET_TEXT, *numbers]
 

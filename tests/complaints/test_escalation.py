@@ -15,7 +15,7 @@ from complaints.tasks import sla_sweep
 from groupchat.core.models import LogEntry
 from tests.factories import UserFactory
 
-from .conftest import notices_for
+from .conftest import CREDIT_DOWN, notices_for
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_after_missed_runs_one_sweep_catches_up_and_a_decision_ends_the_alerts(u
     with django_capture_on_commit_callbacks(execute=True):
         assert services.sla_sweep_run(now=late) == {"checked": 1, "raised": 2}
     assert set(SlaAlert.objects.values_list("stage", "level")) == {("triage", "overdue"), ("decide", "overdue")}
-    services.case_decide(case=urgent_case, moderator=moderator, outcome="violation", reason="诈骗")
+    services.case_decide(case=urgent_case, moderator=moderator, outcome="violation", reason="诈骗", measures=CREDIT_DOWN)
     assert Case.objects.get(pk=urgent_case.pk).escalation == ""
     assert services.sla_sweep_run(now=late + timedelta(hours=1)) == {"checked": 0, "raised": 0}
 

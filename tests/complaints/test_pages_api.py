@@ -12,6 +12,8 @@ from complaints.models import Complaint
 from complaints.selectors import complaint_statistics
 from tests.factories import UserFactory
 
+from .conftest import CREDIT_DOWN
+
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -61,7 +63,7 @@ def test_the_api_files_lists_and_shows_only_the_reporters_own_tickets(chat, api,
     ticket = created.json()
     assert ticket["number"] and ticket["state"] == "received" and ticket["category_name"] == "网络暴力、人身攻击"
     services.case_decide(case=Complaint.objects.get(number=ticket["number"]).case, moderator=moderator,
-                         outcome="violation", reason="已警告该用户")
+                         outcome="violation", reason="已警告该用户", measures=CREDIT_DOWN)
     mine = client.get("/api/v1/complaints/").json()
     assert [t["number"] for t in mine] == [ticket["number"]]
     assert mine[0]["state"] == "handled" and mine[0]["outcome"] == "violation"
@@ -114,7 +116,7 @@ def test_statistics_count_per_month_and_category_with_median_p90_and_sla_share(c
 def test_the_statistics_page_is_public_with_local_svg_charts(client, chat, moderator):
     complaint = services.complaint_file(reporter=chat["reporter"], target=f"user:{chat['offender'].pk}",
                                         category="PLT-SPAM")
-    services.case_decide(case=complaint.case, moderator=moderator, outcome="violation", reason="广告")
+    services.case_decide(case=complaint.case, moderator=moderator, outcome="violation", reason="广告", measures=CREDIT_DOWN)
     response = client.get("/reports/statistics/")
     body = response.content.decode()
     assert response.status_code == 200 and '<svg' in body and 'id="stat-received">1<' in body

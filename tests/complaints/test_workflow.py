@@ -13,7 +13,7 @@ from complaints.sla import deadlines_for
 from groupchat.core.errors import ApplicationError
 from tests.factories import UserFactory
 
-from .conftest import notices_for
+from .conftest import CREDIT_DOWN, notices_for
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_many_reports_about_one_target_are_one_case_handled_once(chat, moderator
     assert list(CaseEvent.objects.filter(case=case).values_list("kind", flat=True)) == ["filed", "joined", "joined"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.case_decide(case=case, moderator=moderator, outcome="violation", reason="冒充客服诈骗")
+        services.case_decide(case=case, moderator=moderator, outcome="violation", reason="冒充客服诈骗", measures=CREDIT_DOWN)
     case.refresh_from_db()
     assert case.status == "decided" and case.triaged_at is not None
     assert all(c.decided_at == case.decided_at for c in Complaint.objects.all())  # decided once, for all three
@@ -70,7 +70,7 @@ def test_each_step_is_recorded_and_the_reporter_told_when_their_view_changes(cha
     texts = notices_for(notices, chat["reporter"])
     assert len(texts) == 2 and "处理中" in texts[0] and "未发现违规" in texts[1]
     with pytest.raises(ApplicationError) as err:
-        services.case_decide(case=case, moderator=moderator, outcome="violation", reason="again")
+        services.case_decide(case=case, moderator=moderator, outcome="violation", reason="again", measures=CREDIT_DOWN)
     assert err.value.code == "case_wrong_state"
 
 
@@ -96,7 +96,7 @@ def test_duplicate_cases_are_merged_and_keep_the_tighter_deadline(chat, moderato
     assert kept.urgent and kept.decide_due == on_message.decide_due
     assert CaseEvent.objects.filter(kind="merged").count() == 2
     # The reporter of the merged case sees the kept case's state and outcome.
-    services.case_decide(case=kept, moderator=moderator, outcome="violation", reason="诈骗")
+    services.case_decide(case=kept, moderator=moderator, outcome="violation", reason="诈骗", measures=CREDIT_DOWN)
     assert reporter_state(Complaint.objects.get(pk=on_user.pk).case) == "handled"
     with pytest.raises(ApplicationError):
         services.case_merge(source=merged, into=kept, moderator=moderator)
@@ -132,6 +132,55 @@ def test_false_reports_lower_credit_only_by_a_moderators_decision(chat, moderato
     assert Complaint.objects.filter(reporter=reporter, false_report=True).count() == 2
 
     upheld = _file(reporter, f"user:{chat['offender'].pk}")
-    services.case_decide(case=upheld.case, moderator=moderator, outcome="violation", reason="属实")
+    services.case_decide(case=upheld.case, moderator=moderator, outcome="violation", reason="属实", measures=CREDIT_DOWN)
     with pytest.raises(ApplicationError):  # an upheld report is never "false"
         services.complaint_mark_false(complaint=upheld, moderator=moderator, reason="x", penalise=True)
+
+
+@pytest.mark.clause("G12")
+def test_a_violation_takes_measures_through_moderation_linked_to_the_case_and_open_to_appeal(chat, moderator):
+    from moderation.appeals import appeal_file
+    from moderation.models_measures import Measure
+
+    complaint = _file(chat["reporter"], f"message:{chat['messages'][1].pk}", category="PLT-FRAUD")
+    case = complaint.case
+    with pytest.raises(ApplicationError) as err:
+        services.case_decide(case=case, moderator=moderator, outcome="violation", reason="诈骗")
+    assert err.value.code == "decision_measure_required"
+    with pytest.raises(ApplicationError):  # a group measure on a user: moderation refuses, nothing is half-done
+        services.case_decide(case=case, moderator=moderator, outcome="violation", reason="诈骗",
+                             measures=[services.MeasureOrder(kind="credit_down"),
+                                       services.MeasureOrder(kind="close", on="user")])
+    assert Case.objects.get(pk=case.pk).status == "new" and not Measure.objects.exists()
+
+    before = chat["offender"].credit_score
+    case = services.case_decide(case=case, moderator=moderator, outcome="violation", reason="冒充客服诈骗",
+                                measures=[services.MeasureOrder(kind="credit_down", credit_points=10)])
+    measure = case.measures.get()
+    assert measure.target_user == chat["offender"] and measure.source == f"complaint:{case.pk}"
+    assert measure.reason_code == "PLT-FRAUD" and measure.operator == moderator
+    assert measure.evidence["tickets"] == [{"number": complaint.number, "category": "PLT-FRAUD",
+                                            "sha256": complaint.evidence.sha256}]
+    chat["offender"].refresh_from_db()
+    assert chat["offender"].credit_score == before - 10
+    assert CaseEvent.objects.get(case=case, kind="decided").data["measures"] == [measure.pk]
+    # The reported user appeals the decision against them through moderation's appeal flow.
+    appeal = appeal_file(measure=measure, user=chat["offender"], text="我没有诈骗，那是朋友之间的玩笑话。")
+    assert appeal.measure == measure
+
+
+def test_a_decision_links_a_measure_already_taken_on_the_cases_person(chat, moderator):
+    from moderation.measures import measure_issue
+
+    case = _file(chat["reporter"], f"user:{chat['offender'].pk}", category="PLT-BULLY").case
+    elsewhere = measure_issue(kind="credit_down", operator=moderator, reason_code="PLT-BULLY",
+                              target_user=chat["owner"])
+    with pytest.raises(ApplicationError) as err:
+        services.case_decide(case=case, moderator=moderator, outcome="violation", reason="辱骂",
+                             measure_ids=[elsewhere.pk])
+    assert err.value.code == "decision_measure_invalid"
+    taken = measure_issue(kind="credit_down", operator=moderator, reason_code="PLT-BULLY",
+                          target_user=chat["offender"])
+    case = services.case_decide(case=case, moderator=moderator, outcome="violation", reason="辱骂",
+                                measure_ids=[taken.pk])
+    assert list(case.measures.all()) == [taken]
