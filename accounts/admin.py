@@ -6,6 +6,7 @@ recorded (``IdentityReveal``). Ledgers and logs are read-only here; every write 
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -19,6 +20,7 @@ from groupchat.core.errors import ApplicationError
 from groupchat.core.origin import Origin
 
 from . import services
+from .credit import grade_permission_validate
 from .idnumbers import phone_mask
 from .models import (
     Agreement,
@@ -32,7 +34,7 @@ from .models import (
     SubmissionStatus,
     User,
 )
-from .selectors import grade_for
+from .selectors import GRADE_PERMISSION_FIELDS, grade_for
 
 
 @admin.register(User)
@@ -213,9 +215,47 @@ class CreditEventAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
+class GradePermissionForm(forms.ModelForm):
+    """Checks the edit against the whole table (order of grades, tiers, rates) before anything is saved."""
+
+    class Meta:
+        model = GradePermission
+        fields = ("groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible",
+                  "max_owned_tier", "message_rate")
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk and not self.errors:
+            try:
+                grade_permission_validate(grade=self.instance.grade, values={
+                    f: cleaned[f] for f in GRADE_PERMISSION_FIELDS if f in cleaned})
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.detail()) from exc
+        return cleaned
+
+
 @admin.register(GradePermission)
 class GradePermissionAdmin(admin.ModelAdmin):
+    """The grade table is part of the filed tier system: every save goes through ``grade_permission_update``, which
+    makes a new, unfiled filing version (G7a); values below a floor are refused with the reason."""
+
+    form = GradePermissionForm
     list_display = ("grade", "groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible",
                     "max_owned_tier", "message_rate")
     list_editable = ("groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible",
                      "max_owned_tier", "message_rate")
+    readonly_fields = ("grade",)
+
+    def has_add_permission(self, request):
+        return False  # one row per grade of ACCOUNTS["CREDIT_GRADES"], made by grade_table_ensure
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_changelist_form(self, request, **kwargs):
+        return super().get_changelist_form(request, form=GradePermissionForm, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        services.grade_permission_update(actor=request.user, grade=obj.grade,
+                                         values={f: getattr(obj, f) for f in GRADE_PERMISSION_FIELDS},
+                                         origin=Origin.from_request(request))

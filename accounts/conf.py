@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core import checks
 
 DEFAULTS: dict[str, Any] = {
     # Providers, chosen by dotted path (accounts.providers holds the dev/manual implementations).
@@ -42,3 +43,14 @@ DEFAULTS: dict[str, Any] = {
 
 def conf(name: str) -> Any:
     return getattr(settings, "ACCOUNTS", {}).get(name, DEFAULTS[name])
+
+
+@checks.register()
+def post_level_floor_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """G6a: no publishing without real-name verification, so posting needs at least L1. A lower ``POST_LEVEL`` is a
+    configuration error (the server refuses to start), not a setting."""
+    level = conf("POST_LEVEL")
+    if not isinstance(level, int) or level < 1:
+        return [checks.Error(f"ACCOUNTS['POST_LEVEL'] is {level!r}: posting needs at least L1 (phone) verification.",
+                             hint="Set it to 1 (phone), 2 (identity) or 3 (organisation).", id="accounts.E001")]
+    return []

@@ -6,7 +6,9 @@ latest event's ``score_after`` always equals the score); a grade change reaches 
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -15,12 +17,13 @@ from django.utils import timezone
 from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
+from groupchat.core.hooks import run_hooks
 from groupchat.core.language import pick
 from groupchat.core.origin import Origin
 
 from .conf import conf
-from .models import CreditEvent, CreditSource, User
-from .selectors import grade_for
+from .models import CreditEvent, CreditSource, GradePermission, User
+from .selectors import GRADE_PERMISSION_FIELDS, grade_for, grade_table
 
 GRADE_TEXT = {
     "zh-hans": "你的信用等级已由 {before} 变为 {after}（当前 {score} 分）。详情见“我的信用”。",
@@ -102,6 +105,61 @@ def credit_recover_sweep(*, now: datetime | None = None) -> int:
                           source=CreditSource.RECOVERY, reason=f"{period.days} days without violations", at=now)
             recovered += 1
     return recovered
+
+
+# What a grade allows only shrinks from one grade to the next worse one (REGULATION §5.3: "all lower at lower
+# grades"; G7b: services according to grade). Tiers are compared by rank through the groups hook.
+ORDERED_FIELDS = ("groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible")
+
+
+def grade_permission_validate(*, grade: str, values: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The whole table as it would be with ``values`` for ``grade``, or ApplicationError: ``grade_table_invalid`` (a
+    worse grade allowing more than a better one), ``grade_table_rate_invalid`` (an unreadable message rate), and
+    through the ``grade_table.check`` hook of groups ``grade_table_tier_invalid`` (no such tier, or tier order)."""
+    from limits import parse
+
+    table = {row.grade: {f: getattr(row, f) for f in GRADE_PERMISSION_FIELDS} for row in grade_table()}
+    if grade not in table:
+        raise ApplicationError("bad_request")
+    table[grade] = {**table[grade], **{k: v for k, v in values.items() if k in GRADE_PERMISSION_FIELDS}}
+    grades = [g for g, _floor in conf("CREDIT_GRADES")]  # best first
+    for better, worse in itertools.pairwise(grades):
+        for field in ORDERED_FIELDS:
+            if table[worse][field] > table[better][field]:
+                raise ApplicationError("grade_table_invalid", params={"grade": worse, "better": better,
+                                                                     "field": field})
+    for row in table.values():
+        try:
+            parse(str(row["message_rate"]))
+        except ValueError as exc:
+            raise ApplicationError("grade_table_rate_invalid", params={"value": row["message_rate"]}) from exc
+    run_hooks("grade_table.check", table=table, order=grades)
+    return table
+
+
+@transaction.atomic
+def grade_permission_update(*, actor: User | None, grade: str, values: dict[str, Any],
+                            origin: Origin | None = None) -> GradePermission:
+    """Change what ``grade`` allows. The caps are part of the filed tier system (G7a): the ``grade_table.changed``
+    hook (groups) makes a new, unfiled filing version in the same transaction.
+
+    Side effects: network log ``credit.grade_table`` with the old and new values; the filing version.
+    Raises the codes of ``grade_permission_validate``."""
+    grade_permission_validate(grade=grade, values=values)
+    row = GradePermission.objects.select_for_update().filter(grade=grade).first()
+    if row is None:
+        raise ApplicationError("bad_request")
+    changes = {f: {"from": getattr(row, f), "to": values[f]} for f in GRADE_PERMISSION_FIELDS
+               if f in values and values[f] != getattr(row, f)}
+    if not changes:
+        return row
+    for field, change in changes.items():
+        setattr(row, field, change["to"])
+    row.save(update_fields=list(changes))
+    record("credit.grade_table", actor_id=actor.pk if actor else None, origin=origin,
+           data={"grade": grade, "changes": changes})
+    run_hooks("grade_table.changed", actor=actor, summary=f"grade {grade}: {', '.join(changes)}")
+    return row
 
 
 def grade_table_ensure() -> None:

@@ -97,7 +97,13 @@ def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
 
 # The identity vault, agreements and credit live in their own modules; these are the entry points other code uses.
 from .agreements import agreement_publish, agreements_accept  # noqa: E402
-from .credit import credit_change, credit_penalise, credit_recover_sweep, grade_table_ensure  # noqa: E402
+from .credit import (  # noqa: E402
+    credit_change,
+    credit_penalise,
+    credit_recover_sweep,
+    grade_permission_update,
+    grade_table_ensure,
+)
 from .identity import (  # noqa: E402
     consent_give,
     identity_approve,
@@ -114,7 +120,7 @@ from .roles import roles_ensure  # noqa: E402
 
 __all__ = [
     "agreement_publish", "agreements_accept", "consent_give", "credit_change",
-    "credit_penalise", "credit_recover_sweep", "grade_table_ensure", "identity_approve", "identity_reencrypt", "identity_reject",
+    "credit_penalise", "credit_recover_sweep", "grade_permission_update", "grade_table_ensure", "identity_approve", "identity_reencrypt", "identity_reject",
     "identity_reveal", "identity_submit_network_id", "identity_submit_organisation", "identity_submit_personal",
     "on_user_logged_in", "on_user_logged_out", "on_user_login_failed", "phone_code_send", "phone_verify",
     "roles_ensure", "user_register", "user_update_profile",

@@ -7,7 +7,14 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Groups and messages")
 
     def ready(self) -> None:
+        from groupchat.core.hooks import register_hook
+
+        from .services.tiers import grade_table_changed, grade_table_check
         from .staff import staff_ready
+
+        # accounts (below) edits the credit grade table; its caps are part of the filed tier system (G7a).
+        register_hook("grade_table.check", grade_table_check)
+        register_hook("grade_table.changed", grade_table_changed)
 
         # The moderator's and compliance officer's view of groups, and their admin-home panels.
         staff_ready()

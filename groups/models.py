@@ -297,6 +297,10 @@ class ScreeningIntensity(models.TextChoices):
     STRICT = "strict", _("strict (hold every flagged item; sample for review)")
 
 
+# REGULATION §5.4: owners of groups over 100 members need L2; §5.13: minors cannot own groups over 100 members.
+OWNER_L2_ABOVE_MEMBERS = 100
+
+
 class TierPolicy(models.Model):
     """One size tier and what it demands. Edited in the admin; every change makes a new filing version."""
 
@@ -327,6 +331,23 @@ class TierPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} (≤{self.max_members})"
+
+    def clean(self) -> None:
+        """Legal floors an operator cannot go below (the admin shows the message): an owner is verified at least at
+        the level needed to post (G6a), and at L2 for a group of more than ``OWNER_L2_ABOVE_MEMBERS`` (§5.4)."""
+        from django.core.exceptions import ValidationError
+
+        from accounts.conf import conf
+
+        floor = max(1, int(conf("POST_LEVEL")))
+        if self.owner_verification_level is not None and self.owner_verification_level < floor:
+            raise ValidationError({"owner_verification_level": (
+                f"群主至少需要L{floor}级认证（发言所需的级别）。 / An owner needs at least L{floor} (the level "
+                f"needed to post).")})
+        if (self.max_members or 0) > OWNER_L2_ABOVE_MEMBERS and (self.owner_verification_level or 0) < 2:
+            raise ValidationError({"owner_verification_level": (
+                f"超过{OWNER_L2_ABOVE_MEMBERS}人的群，群主须L2（身份证）或更高级别认证。 / Owners of groups over "
+                f"{OWNER_L2_ABOVE_MEMBERS} members need L2 (identity) or higher.")})
 
     def name(self, language: str) -> str:
         return pick(language, zh=self.name_zh, en=self.name_en)

@@ -8,6 +8,7 @@ user never exceed them); a group's ``member_cap`` always equals its tier's ``max
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -385,6 +386,25 @@ def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
 
 
 # --- filing (G7a) ------------------------------------------------------------------------------------------------
+
+
+def grade_table_check(*, table: dict[str, dict[str, Any]], order: list[str], **_: Any) -> None:
+    """Hook ``grade_table.check`` (accounts validates a grade-table edit): every ``max_owned_tier`` is a tier (or
+    empty), and a worse grade never owns a bigger tier than a better one."""
+    ranks = dict(TierPolicy.objects.values_list("slug", "rank"))
+    for values in table.values():
+        slug = values["max_owned_tier"]
+        if slug and slug not in ranks:
+            raise ApplicationError("grade_table_tier_invalid", params={"value": slug})
+    for better, worse in itertools.pairwise(order):
+        if ranks.get(table[worse]["max_owned_tier"], 0) > ranks.get(table[better]["max_owned_tier"], 0):
+            raise ApplicationError("grade_table_tier_invalid", params={"value": table[worse]["max_owned_tier"]})
+
+
+def grade_table_changed(*, actor: User | None, summary: str, **_: Any) -> None:
+    """Hook ``grade_table.changed``: the grade caps are part of the filed snapshot, so an edit is a new version."""
+    filing_version_create(actor=actor, summary=summary)
+
 
 
 def tier_system_snapshot() -> dict[str, Any]:

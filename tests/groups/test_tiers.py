@@ -225,7 +225,7 @@ def test_tier_policy_change_needs_a_filing_record_and_alerts_until_filed(admin_c
     assert tiers.filing_unfiled() is None
     small = TierPolicy.objects.get(slug="small")
     response = admin_client.post(f"/admin/groups/tierpolicy/{small.pk}/change/", {
-        "slug": "small", "name_zh": small.name_zh, "name_en": small.name_en, "rank": 1, "max_members": 150,
+        "slug": "small", "name_zh": small.name_zh, "name_en": small.name_en, "rank": 1, "max_members": 90,
         "owner_verification_level": 1, "owner_min_grade": "C", "review_exempt_level": 0,
         "join_modes": '["open", "approval"]',
         "link_join_max_members": 200, "approval_from_members": 500, "invitee_accept_above": 40,
@@ -234,7 +234,7 @@ def test_tier_policy_change_needs_a_filing_record_and_alerts_until_filed(admin_c
     assert response.status_code == 302, response.content[:2000]
     unfiled = tiers.filing_unfiled()
     assert unfiled is not None and unfiled.version == 2 and "max_members" in unfiled.change_summary
-    assert unfiled.snapshot["tiers"][0]["max_members"] == 150
+    assert unfiled.snapshot["tiers"][0]["max_members"] == 90
     page = admin_client.get("/admin/groups/tierpolicy/")
     assert "has not been filed" in page.content.decode()
     tiers.filing_mark_filed(actor=admin_user, filing=unfiled, filing_number="京网信备-002")
