@@ -104,6 +104,7 @@ from .credit import (  # noqa: E402
     grade_permission_update,
     grade_table_ensure,
 )
+from .deactivation import user_deactivate, user_reactivate  # noqa: E402
 from .identity import (  # noqa: E402
     consent_give,
     identity_approve,
@@ -123,5 +124,5 @@ __all__ = [
     "credit_penalise", "credit_recover_sweep", "grade_permission_update", "grade_table_ensure", "identity_approve", "identity_reencrypt", "identity_reject",
     "identity_reveal", "identity_submit_network_id", "identity_submit_organisation", "identity_submit_personal",
     "on_user_logged_in", "on_user_logged_out", "on_user_login_failed", "phone_code_send", "phone_verify",
-    "roles_ensure", "user_register", "user_update_profile",
+    "roles_ensure", "user_deactivate", "user_reactivate", "user_register", "user_update_profile",
 ]

@@ -9,12 +9,16 @@ class GroupsConfig(AppConfig):
     def ready(self) -> None:
         from groupchat.core.hooks import register_hook
 
+        from .screening import SEND_GATE_HOOK
+        from .services.messages import send_gate_bump
         from .services.tiers import grade_table_changed, grade_table_check
         from .staff import staff_ready
 
         # accounts (below) edits the credit grade table; its caps are part of the filed tier system (G7a).
         register_hook("grade_table.check", grade_table_check)
         register_hook("grade_table.changed", grade_table_changed)
+        # accounts (below) deactivates accounts: their groups' send gates move (groups/screening.py, send_gate.bump).
+        register_hook(SEND_GATE_HOOK, send_gate_bump)
 
         # The moderator's and compliance officer's view of groups, and their admin-home panels.
         staff_ready()
