@@ -159,3 +159,12 @@ def test_chat_groups_and_staff_role_groups_have_different_names():
         assert str(ChatGroup._meta.verbose_name_plural) == "群组"
         assert str(RoleGroup._meta.verbose_name_plural) == "角色组"
         assert str(apps.get_model("axes", "AccessAttempt")._meta.verbose_name_plural) == "登录尝试"
+
+
+def test_the_identity_review_page_is_in_chinese(alice, submit_personal):
+    submission = submit_personal(alice)
+    page = _client(_demo_staff("identity reviewer")).get(
+        f"/admin/accounts/identitysubmission/{submission.pk}/change/").content.decode()
+    for text in ("页面只显示脱敏信息", "驳回理由（用户可见）", "查看完整信息的理由（将被记录）", 'value="通过"'):
+        assert text in page
+    assert "Screens show masked data only" not in page
