@@ -32,6 +32,7 @@ from groupchat.law import article_text, citation
 from groups.models import Group, Membership, Role
 from groups.services import group_close
 from groups.services import platform as group_platform
+from groups.services.messages import send_gate_bump
 
 from . import errors  # noqa: F401  (registers the codes raised here)
 from .categories import BY_CODE
@@ -86,11 +87,7 @@ def evidence_digest(evidence: dict[str, Any]) -> str:
 
 def _send_gate_bump(*, user_ids: Iterable[int] = (), group_ids: Iterable[int] = ()) -> None:
     """groups' stale-check fix: after this commits no message of these users/groups is stored unchecked."""
-    from groups.services import messages
-
-    bump = getattr(messages, "send_gate_bump", None)  # the message path's side of the contract
-    if bump is not None:
-        bump(user_ids=list(user_ids), group_ids=list(group_ids))
+    send_gate_bump(user_ids=list(user_ids), group_ids=list(group_ids))
 
 
 def _fmt(at: datetime | None, language: str) -> str:
@@ -251,7 +248,8 @@ def _apply(measure: Measure, *, origin: Origin | None) -> None:
                                              origin=origin)
         _notify(_managers(group), measure)
     elif kind == MeasureKind.CLOSE:
-        group_close(actor=operator, group=group, reason=reason, origin=origin)
+        group_close(actor=operator, group=group, reason=f"{reason} {measure.basis_citation}", origin=origin,
+                    by_platform=True)
         _notify(_managers(group), measure)
     elif kind == MeasureKind.WARNING:
         _notify(_managers(group), measure)  # owner and admins see it in the chat; members do not

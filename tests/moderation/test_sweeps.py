@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
 import pytest
 from django.test import TestCase
 from django.utils import timezone
@@ -48,7 +49,8 @@ def test_expired_posting_suspension_ends_and_members_are_told(owner, alice, memb
     assert not Restriction.objects.filter(measure=measure).exists()
     assert Restriction.objects.filter(measure=other).exists()  # not due yet
     assert LogEntry.objects.filter(kind="measure.expire", data__measure=measure.pk).count() == 1
-    assert any(event["type"] == "group.status" and event["status"] == "open" for _, event in sent_events)
+    frames = [orjson.loads(event["frame"]) for _, event in sent_events if event["type"] == "message.batch"]
+    assert {"type": "group_status", "group": group.code, "status": "open"}.items() <= frames[-1].items()
     send(alice, group, client_id="after-sweep")
     assert restrictions_expire() == 0  # idempotent: a second run finds nothing
     assert LogEntry.objects.filter(kind="measure.expire", data__measure=measure.pk).count() == 1
