@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
-    verbose_name = "合规 / Compliance: network log, retention, holds, packages"
+    verbose_name = _("Compliance")  # Chinese in locale/ (合规), like every app name
 
     def ready(self) -> None:
         from . import checks, errors  # noqa: F401  (register the system check and the error codes)
