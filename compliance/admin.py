@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
+from groupchat.core.events import record
 from groupchat.core.origin import Origin
 
 from . import selectors
@@ -25,12 +26,14 @@ from .models import (
     InspectionRequest,
     InspectionStatus,
     LegalHold,
+    RegulatorReport,
     RetentionRun,
     Seal,
     SealVerification,
 )
 from .services import holds as hold_services
 from .services import inspection as inspection_services
+from .services import reports as report_services
 from .services.seals import seal_verification_run
 
 
@@ -292,3 +295,77 @@ class InspectionRequestAdmin(NoAddDeleteAdmin):
 @admin.register(InspectionDownload)
 class InspectionDownloadAdmin(ReadOnlyAdmin):
     list_display = ("at", "request", "user", "ip", "package_sha256")
+
+
+# --- regulator reports -------------------------------------------------------------------------------------------
+class RegulatorReportForm(forms.ModelForm):
+    class Meta:
+        model = RegulatorReport
+        fields = ["period_start", "period_end"]
+
+
+@admin.register(RegulatorReport)
+class RegulatorReportAdmin(NoAddDeleteAdmin):
+    """Monthly reports come from the beat; an officer may make one on demand (add) and records its submission by
+    typing the submission reference on the report and saving."""
+
+    list_display = ("id", "kind", "period_start", "period_end", "status", "measures_count", "submitted_at",
+                    "submission_reference", "download")
+    list_filter = ("kind", "status", ("submitted_at", admin.EmptyFieldListFilter))
+    readonly_fields = ("kind", "period_start", "period_end", "status", "created_at", "created_by", "measures_count",
+                       "package_sha256", "package_size", "error", "submitted_at", "submitted_by", "download")
+
+    def has_add_permission(self, request, obj=None):
+        return request.user.has_perm("compliance.add_regulatorreport")
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = RegulatorReportForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return RegulatorReportForm.Meta.fields if obj is None else [*self.readonly_fields, "submission_reference"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return self.readonly_fields if obj.submitted_at is None else (*self.readonly_fields, "submission_reference")
+
+    @admin.display(description="数据包 / package")
+    def download(self, obj):
+        if obj.status != "ready":
+            return "—"
+        url = reverse("admin:compliance_report_download", args=[obj.pk])
+        return format_html('<a href="{}">下载 / download</a> <code>{}</code>', url, obj.package_sha256[:16])
+
+    def save_model(self, request, obj, form, change):
+        try:
+            if not change:
+                obj.pk = report_services.regulator_report_create(
+                    period_start=obj.period_start, period_end=obj.period_end, actor=request.user,
+                    origin=_origin(request)).pk
+            elif obj.submission_reference and obj.submitted_at is None:
+                report_services.regulator_report_submit(actor=request.user, report_id=obj.pk,
+                                                        reference=obj.submission_reference, origin=_origin(request))
+        except ApplicationError as err:
+            _refusal(request, err)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
+
+    def get_urls(self):
+        return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                     name="compliance_report_download"), *super().get_urls()]
+
+    def download_view(self, request, pk: int):
+        if not request.user.has_perm("compliance.view_regulatorreport"):
+            raise PermissionDenied
+        report = RegulatorReport.objects.get(pk=pk)
+        if report.status != "ready":
+            return HttpResponseRedirect(reverse("admin:compliance_regulatorreport_changelist"))
+        record("compliance.report.download", actor_id=request.user.pk, origin=_origin(request),
+               data={"report": report.pk, "sha256": report.package_sha256})
+        return FileResponse(open(report.package_path, "rb"), as_attachment=True,
+                            filename=f"regulator-report-{report.pk}.zip")

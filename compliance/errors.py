@@ -16,6 +16,7 @@ register_error_codes(
         "inspection_not_approved": (409, "Only an approved inspection request can be exported.",
                                     "只有已批准的调取请求才能导出。"),
         "package_not_ready": (409, "The package is not ready yet.", "数据包尚未生成完毕。"),
+        "report_already_submitted": (409, "This report has already been submitted.", "该报告已报送。"),
         "retention_below_floor": (400, "Log retention may not be below {floor} days.", "日志保存期限不得少于 {floor} 天。"),
     }
 )

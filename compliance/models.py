@@ -234,3 +234,58 @@ class InspectionDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} request {self.request_id} by user {self.user_id}"
+
+
+class ReportKind(models.TextChoices):
+    MONTHLY = "monthly", "monthly / 月度"
+    ON_DEMAND = "on_demand", "on demand / 临时"
+
+
+class ReportStatus(models.TextChoices):
+    BUILDING = "building", "building"
+    READY = "ready", "ready"
+    FAILED = "failed", "failed"
+
+
+class RegulatorReport(models.Model):
+    """A report to the regulator for a period (G11 报告; the annual report is the year's twelve): measures taken,
+    blacklist changes, complaints and handling times, held and blocked content by category, filing changes."""
+
+    kind = models.CharField(max_length=10, choices=ReportKind.choices)
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.BUILDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    measures_count = models.PositiveIntegerField(default=0)
+    package_path = models.CharField(max_length=500, blank=True)
+    package_sha256 = models.CharField(max_length=64, blank=True)
+    package_size = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    submission_reference = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = "regulator report"
+        ordering = ["-period_end", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["kind", "period_start"], condition=Q(kind="monthly"),
+                                               name="one_monthly_report_per_month")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} report {self.period_start:%Y-%m-%d} – {self.period_end:%Y-%m-%d}"
+
+
+class ReportedMeasure(models.Model):
+    """A measure's place in exactly one regulator report (the one-to-one makes a second impossible)."""
+
+    measure = models.OneToOneField("moderation.Measure", on_delete=models.PROTECT, related_name="reported_in")
+    report = models.ForeignKey(RegulatorReport, on_delete=models.PROTECT, related_name="measures")
+
+    class Meta:
+        verbose_name = "measure in a regulator report"
+
+    def __str__(self) -> str:
+        return f"measure {self.measure_id} in report {self.report_id}"

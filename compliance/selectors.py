@@ -17,6 +17,7 @@ from .models import (
     InspectionRequest,
     InspectionStatus,
     LegalHold,
+    RegulatorReport,
     RetentionRun,
     Seal,
     SealVerification,
@@ -97,3 +98,7 @@ def seal_failures_count() -> int:
     """1 when the latest verification failed (the panel's badge turns red), else 0."""
     last = SealVerification.objects.order_by("-started_at").only("ok").first()
     return int(last is not None and not last.ok)
+
+
+def reports_unsubmitted_count() -> int:
+    return RegulatorReport.objects.filter(submitted_at__isnull=True).count()

@@ -13,6 +13,7 @@ OFFICER_PERMISSIONS = [
     "compliance.verify_seals", "compliance.view_sealverification",
     "compliance.view_inspectionrequest", "compliance.add_inspectionrequest", "compliance.approve_inspectionrequest",
     "compliance.download_inspectionpackage", "compliance.view_inspectiondownload",
+    "compliance.view_regulatorreport", "compliance.add_regulatorreport", "compliance.change_regulatorreport",
 ]
 
 
@@ -30,6 +31,10 @@ def staff_ready() -> None:
                          url="/admin/compliance/legalhold/?released_at__isempty=1",
                          permission="compliance.view_legalhold", count=selectors.holds_active_count, order=62,
                          **section))
+    register_panel(Panel(key="compliance.reports", zh="待报送的监管报告", en="Regulator reports to submit",
+                         url="/admin/compliance/regulatorreport/?submitted_at__isempty=1",
+                         permission="compliance.view_regulatorreport", count=selectors.reports_unsubmitted_count,
+                         order=64, **section))
     register_panel(Panel(key="compliance.seals", zh="日志封存校验（失败）", en="Log seal verification (failed)",
                          url="admin:compliance_seal_verify", permission="compliance.view_seal",
                          count=selectors.seal_failures_count, order=63, **section))

@@ -37,3 +37,12 @@ def inspection_export(request_id: int) -> str:
     from .services.inspection import inspection_export_run
 
     return inspection_export_run(request_id=request_id).status
+
+
+@shared_task(name="compliance.tasks.regulator_report_monthly", acks_late=True)
+def regulator_report_monthly() -> int | None:
+    """On the 1st: the previous month's regulator report (once; a second run finds it made)."""
+    from .services.reports import regulator_report_monthly as make
+
+    report = make()
+    return report.pk if report else None

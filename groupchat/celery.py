@@ -33,6 +33,9 @@ app.conf.beat_schedule = {
     "compliance-retention-sweep": {"task": "compliance.tasks.retention_sweep", "schedule": crontab(hour=4, minute=20)},
     # G13b: verify the whole seal chain once a day, so the dashboard shows a fresh integrity state.
     "compliance-seals-verify": {"task": "compliance.tasks.seals_verify", "schedule": crontab(hour=5, minute=5)},
+    # G11: the previous month's regulator report on the 1st at 06:30, when the night's sweeps are done; idempotent.
+    "compliance-report-monthly": {"task": "compliance.tasks.regulator_report_monthly",
+                                  "schedule": crontab(day_of_month=1, hour=6, minute=30)},
     # G11a-c: measures end on time (suspensions, mutes, admin suspensions, blacklist entries) and overdue
     # rectification deadlines reach the moderators' queue; the send path already refuses by the clock, so 30 s is
     # how late a socket may hear that a measure ended. Idempotent (SKIP LOCKED per row).
