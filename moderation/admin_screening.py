@@ -65,12 +65,15 @@ def _context_table(lines) -> str:
 # --- rules ---------------------------------------------------------------------------------------------------------
 
 
+RULE_FIELDS = ("keyword", "category", "action", "pattern", "pinyin", "enabled", "note")
+
+
 class RuleForm(forms.ModelForm):
     reason = forms.CharField(label="Reason for this change / 修改原因", required=False, max_length=200)
 
     class Meta:
         model = ScreeningRule
-        fields = ("keyword", "category", "action", "pattern", "pinyin", "enabled", "note")
+        fields = RULE_FIELDS
 
     def clean(self):
         data = super().clean()
@@ -104,11 +107,12 @@ class ScreeningRuleAdmin(admin.ModelAdmin):
         return False  # disable instead: the change records keep every version
 
     def save_model(self, request, obj, form, change):
-        data = {k: form.cleaned_data[k] for k in form.Meta.fields}
+        data = {k: form.cleaned_data[k] for k in RULE_FIELDS}
+        reason = form.cleaned_data.get("reason", "")
         if change:
-            saved = rule_update(actor=request.user, rule=obj, reason=form.cleaned_data.get("reason", ""), **data)
+            saved = rule_update(actor=request.user, rule=obj, reason=reason, **data)
         else:
-            saved = rule_create(actor=request.user, **data)
+            saved = rule_create(actor=request.user, reason=reason, **data)
         obj.pk = saved.pk
 
     @admin.action(description="Enable selected rules / 启用所选规则", permissions=["change"])

@@ -64,7 +64,8 @@ def _changed(*, rule: ScreeningRule | None, change: str, before: dict | None, ac
 
 @transaction.atomic
 def rule_create(*, actor: User | None, keyword: str, category: str, action: str = RuleAction.BLOCK,
-                pattern: str = "", pinyin: bool = False, note: str = "", enabled: bool = True) -> ScreeningRule:
+                pattern: str = "", pinyin: bool = False, note: str = "", enabled: bool = True,
+                reason: str = "") -> ScreeningRule:
     """Add a rule. Side effects: ``RuleChange`` create (new rules version); every process reloads within the poll."""
     keyword, pattern = rule_validate(keyword=keyword, category=category, action=action, pattern=pattern)
     rule = ScreeningRule(keyword=keyword, category=category, action=action, pattern=pattern, pinyin=bool(pinyin),
@@ -75,7 +76,7 @@ def rule_create(*, actor: User | None, keyword: str, category: str, action: str 
             rule.save()
     except IntegrityError as exc:
         raise ApplicationError("rule_exists") from exc
-    _changed(rule=rule, change="create", before=None, actor=actor)
+    _changed(rule=rule, change="create", before=None, actor=actor, reason=reason)
     return rule
 
 
@@ -184,9 +185,8 @@ def rules_import(*, actor: User | None, text: str, default_category: str = "", d
         fields["note"] = row.get("note", "")
         rule = existing.get((row["keyword"], row["category"]))
         if rule is None:
-            rule = rule_create(actor=actor, keyword=row["keyword"], category=row["category"], **fields)
+            rule = rule_create(actor=actor, keyword=row["keyword"], category=row["category"], reason=why, **fields)
             existing[(rule.keyword, rule.category)] = rule
-            RuleChange.objects.filter(rule_id_ref=rule.pk).update(reason=why)
             created += 1
             continue
         before = rule.updated_at
