@@ -54,6 +54,29 @@ class UserAdmin(DjangoUserAdmin):
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "nickname", "password1", "password2")}),)
+    actions = ["deactivate_accounts", "reactivate_accounts"]
+
+    def save_model(self, request, obj, form, change):
+        """A change of ``is_active`` goes through the deactivation service (network log, send gates, open sockets
+        closed), never as a bare column write."""
+        toggled = change and "is_active" in form.changed_data
+        wanted = obj.is_active
+        if toggled:
+            obj.is_active = not wanted  # the form's other fields are saved; the service makes this change
+        super().save_model(request, obj, form, change)
+        if toggled:
+            service = services.user_reactivate if wanted else services.user_deactivate
+            service(user=obj, actor=request.user, reason="admin", origin=Origin.from_request(request))
+
+    @admin.action(description=_("Deactivate the selected accounts"))
+    def deactivate_accounts(self, request, queryset):
+        for user in queryset:
+            services.user_deactivate(user=user, actor=request.user, reason="admin", origin=Origin.from_request(request))
+
+    @admin.action(description=_("Reactivate the selected accounts"))
+    def reactivate_accounts(self, request, queryset):
+        for user in queryset:
+            services.user_reactivate(user=user, actor=request.user, reason="admin", origin=Origin.from_request(request))
 
     @admin.display(description=_("phone"))
     def masked_phone(self, obj):
