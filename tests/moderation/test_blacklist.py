@@ -121,3 +121,26 @@ def test_an_entry_past_its_end_restricts_nothing(owner, alice, member_of, mod):
     refused(alice, group, "blacklisted", client_id="a")
     Restriction.objects.filter(measure=measure).update(until=timezone.now() - timedelta(seconds=1))
     send(alice, group, client_id="b")
+
+
+@pytest.mark.clause("G11c")
+def test_restrictions_over_the_http_api(owner, alice, bob, mod, api):
+    open_group = make_group(owner, name="开放群")
+    mine = make_group(alice, name="爱丽丝的群")
+    blacklist(mod, target_user=alice, days=30)
+    client = api(alice)
+    checks = [
+        client.post("/api/v1/groups/", {"name": "新群", "join_mode": "open", "acknowledge_duties": True},
+                    format="json"),
+        client.post(f"/api/v1/groups/{open_group.code}/join/", {}, format="json"),
+        client.post(f"/api/v1/groups/{mine.code}/invitations/", {"user_id": bob.pk}, format="json"),
+    ]
+    for response in checks:
+        assert response.status_code == 403 and response.json()["code"] == "blacklisted", response.json()
+    listed = make_group(owner, name="黑名单群二")
+    assert listed.code in str(api(bob).get("/api/v1/groups/search/", {"q": "黑名单群二"}).json())
+    blacklist(mod, target_group=listed, days=7)
+    response = api(bob).post(f"/api/v1/groups/{listed.code}/join/", {}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "group_blacklisted"
+    found = api(bob).get("/api/v1/groups/search/", {"q": "黑名单群二"}).json()
+    assert listed.code not in str(found)
