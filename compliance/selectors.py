@@ -18,6 +18,7 @@ from .models import (
     InspectionStatus,
     LegalHold,
     RegulatorReport,
+    ReportKind,
     RetentionRun,
     Seal,
     SealVerification,
@@ -42,7 +43,9 @@ class Dashboard:
     inspections_pending: int
     inspections_exporting: int
     inspections_ready: int
-    complaints: Any  # complaints' ComplaintStatistics for the last 30 days, or None when unavailable
+    reports_unsubmitted: int
+    last_month_report: RegulatorReport | None  # None: last month's report has not been made yet (it is due)
+    complaints: Any  # complaints' ComplaintStatistics for the last 30 days
     unfiled_filing: Any  # groups' newest FilingRecord when it has not been filed, else None
 
 
@@ -60,6 +63,7 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     from complaints.selectors import complaint_statistics_recent
     from groups.services.tiers import filing_unfiled
 
+    from .services.reports import last_month_start
     from .services.retention import retention_cutoff
 
     now = now or timezone.now()
@@ -81,6 +85,9 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
         inspections_exporting=InspectionRequest.objects.filter(
             status__in=[InspectionStatus.APPROVED, InspectionStatus.EXPORTING]).count(),
         inspections_ready=InspectionRequest.objects.filter(status=InspectionStatus.READY).count(),
+        reports_unsubmitted=reports_unsubmitted_count(),
+        last_month_report=RegulatorReport.objects.filter(kind=ReportKind.MONTHLY,
+                                                         period_start=last_month_start(now)).first(),
         complaints=complaint_statistics_recent(days=30, now=now),
         unfiled_filing=filing_unfiled(),
     )

@@ -157,10 +157,14 @@ def _month_start(at: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
+def last_month_start(now: datetime) -> datetime:
+    return _month_start(_month_start(now) - timedelta(days=1))
+
+
 def regulator_report_monthly(*, now: datetime | None = None) -> RegulatorReport | None:
     """The previous calendar month's report (Beijing time), once: None when it exists already."""
     this_month = _month_start(now or timezone.now())
-    last_month = _month_start(this_month - timedelta(days=1))
+    last_month = last_month_start(this_month)
     if RegulatorReport.objects.filter(kind=ReportKind.MONTHLY, period_start=last_month).exists():
         return None
     try:

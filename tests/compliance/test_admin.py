@@ -9,7 +9,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance.models import InspectionDownload, InspectionRequest, LegalHold, SealVerification
+from compliance.models import (
+    InspectionDownload,
+    InspectionRequest,
+    LegalHold,
+    RegulatorReport,
+    SealVerification,
+)
 from compliance.services.seals import seal_settled
 from groupchat.core.models import LogEntry
 from tests.factories import UserFactory
@@ -121,3 +127,22 @@ def test_a_download_needs_the_permission(officer, client_for):
     assert client_for(staff).get(
         reverse("admin:compliance_inspection_download", args=[request.pk])).status_code in (302, 403)
     assert not InspectionDownload.objects.exists()
+
+
+@pytest.mark.clause("G11a")
+def test_a_report_is_made_on_demand_and_its_submission_recorded_in_the_admin(officer, client_for):
+    client = client_for(officer)
+    response = client.post("/admin/compliance/regulatorreport/add/", {
+        "period_start_0": "2026-11-01", "period_start_1": "00:00:00",
+        "period_end_0": "2026-12-01", "period_end_1": "00:00:00"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    report = RegulatorReport.objects.get()
+    assert report.status == "ready" and report.created_by == officer
+    dashboard = client.get(reverse("admin:compliance_dashboard")).content.decode()
+    assert "待报送的报告" in dashboard
+    download = client.get(reverse("admin:compliance_report_download", args=[report.pk]))
+    assert b"".join(download.streaming_content)[:2] == b"PK"
+    client.post(f"/admin/compliance/regulatorreport/{report.pk}/change/", {"submission_reference": "网信报〔2026〕9"})
+    report.refresh_from_db()
+    assert report.submitted_by == officer and report.submission_reference == "网信报〔2026〕9"
+    assert LogEntry.objects.filter(kind="compliance.report.download", actor_id=officer.pk).exists()
