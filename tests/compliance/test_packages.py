@@ -130,3 +130,14 @@ def test_the_dev_key_is_not_used_in_production_the_key_comes_from_the_environmen
     manifest = verify_package(tmp_path / "p.zip").manifest
     assert manifest["signature"]["public_key"] == base64.b64encode(
         Ed25519PrivateKey.from_private_bytes(b"p" * 32).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+
+def test_signing_key_command_prints_the_public_key_and_makes_new_keys():
+    from compliance import signing
+
+    out = io.StringIO()
+    call_command("signing_key", stdout=out)
+    assert signing.public_key_b64() in out.getvalue() and signing.key_id() in out.getvalue()
+    out = io.StringIO()
+    call_command("signing_key", "--new", stdout=out)
+    assert len(base64.urlsafe_b64decode(out.getvalue().strip())) == 32
