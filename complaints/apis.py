@@ -11,6 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from groupchat.core.openapi import name_input_components
 from groupchat.core.origin import Origin
 
 from . import selectors, services
@@ -95,13 +96,14 @@ class ReasonListApi(APIView):
         return Response(ReasonOut([asdict(r) for r in reasons()], many=True).data)
 
 
-class StatisticsOut(serializers.Serializer):
-    class Row(serializers.Serializer):
-        month = serializers.DateField()
-        category = serializers.CharField()
-        received = serializers.IntegerField()
-        handled = serializers.IntegerField()
+class StatisticsRowOut(serializers.Serializer):
+    month = serializers.DateField()
+    category = serializers.CharField()
+    received = serializers.IntegerField()
+    handled = serializers.IntegerField()
 
+
+class StatisticsOut(serializers.Serializer):
     since = serializers.DateTimeField()
     until = serializers.DateTimeField()
     received = serializers.IntegerField()
@@ -109,7 +111,7 @@ class StatisticsOut(serializers.Serializer):
     median_hours = serializers.FloatField(allow_null=True)
     p90_hours = serializers.FloatField(allow_null=True)
     within_sla_share = serializers.FloatField(allow_null=True)
-    rows = Row(many=True)
+    rows = StatisticsRowOut(many=True)
 
 
 class StatisticsApi(APIView):
@@ -121,3 +123,6 @@ class StatisticsApi(APIView):
     def get(self, request):
         figures = selectors.complaint_statistics_recent()
         return Response(StatisticsOut(asdict(figures)).data)
+
+
+name_input_components(globals())
