@@ -317,7 +317,7 @@ GROUPCHAT = {
     "HTTP_THREADS": int(env("GROUPCHAT_HTTP_THREADS", "8")),
     # How long (ms) a thread of the ASGI server may hold the GIL while another waits for it (Python's default: 5). The
     # database threads give it up on every query and then wait for the busy event loop to hand it back; at 0.5 the
-    # send path's check stage is shorter and ingest is ~14 % higher (docs/performance.md). 0 keeps Python's default.
+    # send path's check stage is shorter and ingest higher (measure with bench/). 0 keeps Python's default.
     "SWITCH_INTERVAL_MS": float(env("GROUPCHAT_SWITCH_INTERVAL_MS", "0.5")),
     # 30-day average messages per day: below the first is "quiet", from the second "busy" (G7a activity band).
     "ACTIVITY_BANDS": (10, 200),

@@ -21,8 +21,8 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Sequenc
                 returning: str | None = None) -> list[Any]:
     """INSERT ``rows`` (tuples of values in ``columns`` order) into ``model``'s table as one statement.
 
-    For the batched send path: ``bulk_create`` spent about 5 ms of Python per 20 rows building and preparing model
-    instances, more than the database took to store them. No model instances, no signals, no defaults: give every
+    For the batched send path: ``bulk_create`` spent more Python time building and preparing model instances than
+    the database took to store the rows. No model instances, no signals, no defaults: give every
     NOT NULL column. With ``returning``, the values of that column for the new rows, in ``rows`` order (PostgreSQL and
     SQLite >= 3.35 both return rows of a multi-row VALUES insert in order; Django's ``bulk_create`` relies on it too).
     """
@@ -50,7 +50,7 @@ def execute_prepared(cursor, sql: str, params: Sequence[Any], types: Sequence[st
     """Run ``sql`` (PostgreSQL, placeholders ``$1``..``$n`` of ``types``) as a prepared statement of this connection.
 
     For the send path's statements, which run a hundred times a second with the same text and cost PostgreSQL more to
-    plan than to run (the accounts gate statement: 1.6 ms of planning for 0.1 ms of work). Each connection prepares a
+    plan than to run (the accounts gate statement's plan costs many times its work). Each connection prepares a
     statement on first use under a name derived from its text and types, so a changed text is a new statement. Write
     texts whose length does not depend on the data (arrays with ``unnest`` or ``= ANY``, not IN lists). Each value is
     cast to its type where it is passed (psycopg2 sends a list of str, and a list of None, as ``text[]``). A prepared

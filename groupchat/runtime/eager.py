@@ -1,8 +1,8 @@
 """``EagerSender``: write frames to one socket from the channel layer's receive loop, without a task per frame.
 
 Fan-out of one message to 2,000 local sockets used to wake 2,000 consumer tasks, each of which took the event off its
-queue, decoded it, dispatched it and awaited the ASGI ``send`` (~0.1 ms each on the test box, so the last socket heard
-the message ~200 ms after the first). An ASGI server's ``send`` of a websocket frame almost never has to wait: it
+queue, decoded it, dispatched it and awaited the ASGI ``send``, one after another, so the last socket heard the
+message long after the first. An ASGI server's ``send`` of a websocket frame almost never has to wait: it
 frames the text and hands it to the transport. So the sender runs the ``send`` coroutine eagerly, in the caller's
 stack; only when it does have to wait (the transport paused because the client reads too slowly) is the rest of that
 send, and every frame after it, handed to a task of its own, so one slow client holds up nobody else. Frames keep

@@ -7,11 +7,12 @@ and dispatched in each member's task; a receiver that declines an event (returns
 before. The chat consumer takes its message frames this way and writes them with ``EagerSender``.
 
 ``channels_redis``' pub/sub layer sends one ``PUBLISH`` per ``group_send`` and one ``SUBSCRIBE`` per ``group_add``,
-each awaited under the shard's lock. Measured with 3,000 sockets in 100 busy groups, the one-at-a-time publishes fell
-behind a busy event loop (deliveries up to 2 s late while acks stayed fast), and a user in 500 groups connecting to a
-fresh process paid 500 subscribes (150-250 ms). These send many in one round trip: a pipeline of publishes, one
-``SUBSCRIBE`` with many channels. They use the layer's own naming, serializer, shards and lock (channels_redis 4.3,
-pinned in constraints.txt; the socket tests go through them), and fall back to the plain API on any other layer.
+each awaited under the shard's lock. With thousands of sockets in many busy groups, the one-at-a-time publishes fell
+behind a busy event loop (deliveries late by seconds while acks stayed fast), and a user in hundreds of groups
+connecting to a fresh process waited for as many subscribes. These send many in one round trip: a pipeline of
+publishes, one ``SUBSCRIBE`` with many channels. They use the layer's own naming, serializer, shards and lock
+(channels_redis 4.3, pinned in constraints.txt; the socket tests go through them), and fall back to the plain API on
+any other layer.
 """
 
 from __future__ import annotations
