@@ -191,7 +191,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
     # Pub/sub by default: one Redis message per group reaches each server process, which fans it out to its own
     # sockets in memory. The core layer writes one copy per member channel and pops them back one round trip at a
-    # time, which cannot keep up with 2,000-member groups on one process (docs/performance.md, fan-out). Our subclass
+    # time, which cannot keep up with 2,000-member groups on one process (docs/architecture.md, the layer). Our subclass
     # hands message frames to each local socket in the layer's receive loop (groupchat/runtime/layer.py).
     _LAYER = env("CHANNEL_LAYER_BACKEND", "groupchat.runtime.layer.FanoutPubSubChannelLayer")
     CHANNEL_LAYERS = {
