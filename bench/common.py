@@ -120,14 +120,17 @@ def lock(wait: float = 0.0):
     RESULTS.mkdir(parents=True, exist_ok=True)
     fh = open(RESULTS / ".lock", "w")  # held, and the lock with it, for the life of the process
     deadline = time.monotonic() + wait
-    while True:
+    for attempt in range(1_000_000):
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return fh
         except BlockingIOError:
             if time.monotonic() >= deadline:
                 raise SystemExit("another bench run is in progress (bench/results/.lock)") from None
+            if attempt == 0:
+                print(f"waiting up to {wait:.0f} s for another bench run to finish ...", flush=True)
             time.sleep(2)
+    raise SystemExit("bench/results/.lock: gave up")
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--ref", default="HEAD", help="revision under test (a git worktree under var/bench/), or worktree")
     p.add_argument("--pyspy", type=int, default=0, metavar="HZ", help="py-spy flame graph of each server process")
     p.add_argument("--variant", default="", help="what-if patches of the groupchat server (bench/variants.py)")
+    p.add_argument("--wait", type=float, default=0.0, metavar="S",
+                   help="wait up to S seconds for another bench run to finish (default: exit at once)")
     sub = p.add_subparsers(dest="cmd", required=True)
     for name, sc in SCENARIOS.items():
         s = sub.add_parser(name, help=(f"{sc.number}. " if sc.number else "") + sc.title)
@@ -174,7 +176,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     a = parser().parse_args(argv)
-    held = lock()  # noqa: F841  (released when the process ends)
+    held = lock(a.wait)  # noqa: F841  (released when the process ends)
     scenarios.GLOBAL.update(pyspy=a.pyspy, variant=a.variant)
     if a.cmd == "compare":
         compare(a)
