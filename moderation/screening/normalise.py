@@ -24,6 +24,10 @@ _REPEATS = re.compile(r"(.)\1+")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
+def _first(match: re.Match[str]) -> str:  # a function, not r"\1": the template is expanded anew per match
+    return match.group(1)
+
+
 @lru_cache(maxsize=1)
 def _t2s() -> opencc.OpenCC:
     return opencc.OpenCC("t2s.json")
@@ -35,7 +39,7 @@ def normalise(text: str) -> str:
     if not text.isascii():
         text = _t2s().convert(text)
     text = _NOT_WORD.sub("", text)
-    return _REPEATS.sub(r"\1", text)
+    return _REPEATS.sub(_first, text)
 
 
 def pinyin_of(keyword: str) -> str | None:
