@@ -53,7 +53,8 @@ def job_main(group_id: int) -> None:
             else:
                 measure_lift(measure=measure, operator=None, reason="bench")
                 status = "open"
-        print(json.dumps({"t": stamp[0], "status": status}), flush=True)
+        # ``sent``: when the transaction's on-commit work (the broadcast to the channel layer) was done.
+        print(json.dumps({"t": stamp[0], "sent": time.time(), "status": status}), flush=True)
 
 
 class Member:
@@ -94,6 +95,7 @@ async def rounds(code: Code, db: str, port: int, o) -> dict[str, Any]:
         PY, "-m", "bench.measures", "job", str(data.group_id("fanout")), cwd=code.pythonpath,
         env=data.gc_env(code, db), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     lasts: list[float] = []
+    sent: list[float] = []
     each: list[float] = []
     missed = 0
     try:
@@ -108,6 +110,7 @@ async def rounds(code: Code, db: str, port: int, o) -> dict[str, Any]:
                 deadline = time.monotonic() + o.timeout
                 while any(m.told is None for m in members) and time.monotonic() < deadline:
                     await asyncio.sleep(0.005)
+                sent.append(reply["sent"] - reply["t"])
                 told = [m.told - reply["t"] for m in members if m.told is not None]
                 missed += len(members) - len(told)
                 each.extend(told)
@@ -124,7 +127,8 @@ async def rounds(code: Code, db: str, port: int, o) -> dict[str, Any]:
     return {"table": [{"run": f"{o.receivers} sockets x {o.rounds * 2} measures", "connected s": round(connected_s, 1),
                        **{f"last {k}": v for k, v in last.items()},
                        **{f"each {k}": v for k, v in percentiles(each).items() if k in ("p50", "p95", "p99")},
-                       "missed": missed}],
+                       "missed": missed, "broadcast sent p50": percentiles(sent)["p50"],
+                       "broadcast sent p95": percentiles(sent)["p95"]}],
             "headline": {"last p95": last["p95"], "last p99": last["p99"], "missed": missed}}
 
 
