@@ -28,6 +28,7 @@ from .models import (
     CreditEvent,
     CreditSource,
     GradePermission,
+    GuardianConsent,
     IdentityConsent,
     IdentityReveal,
     IdentitySubmission,
@@ -282,3 +283,57 @@ class GradePermissionAdmin(admin.ModelAdmin):
         services.grade_permission_update(actor=request.user, grade=obj.grade,
                                          values={f: getattr(obj, f) for f in GRADE_PERMISSION_FIELDS},
                                          origin=Origin.from_request(request))
+
+
+class GuardianConsentForm(forms.ModelForm):
+    """The guardian's name is typed here and stored only encrypted (with a masked copy) by the service."""
+
+    guardian_name = forms.CharField(label=_("guardian name"), max_length=40)
+
+    class Meta:
+        model = GuardianConsent
+        fields = ("user", "relationship", "evidence")
+
+    def clean(self):
+        cleaned = super().clean()
+        name = " ".join(cleaned.get("guardian_name", "").split())
+        if not 2 <= len(name) <= 40 or len(cleaned.get("evidence", "").strip()) < 5:
+            raise forms.ValidationError(ApplicationError("guardian_consent_invalid").detail())
+        return cleaned
+
+
+@admin.register(GuardianConsent)
+class GuardianConsentAdmin(admin.ModelAdmin):
+    """Identity reviewers record a guardian's consent for a child under 14 (PIPL Art 31) before approving L2;
+    rows are append-only and show the guardian's name masked."""
+
+    form = GuardianConsentForm
+    list_display = ("user", "relationship", "guardian_name_masked", "recorded_by", "recorded_at")
+    search_fields = ("user__username",)
+    autocomplete_fields = ("user",)
+    readonly_fields = ("guardian_name_masked", "recorded_by", "recorded_at", "ip")
+
+    def has_add_permission(self, request):
+        return request.user.has_perm("accounts.review_identity")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and self.has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is not None:  # an existing row is read-only: no name field, nothing to change
+            kwargs["form"] = forms.ModelForm
+            kwargs["fields"] = ()
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        try:
+            consent = services.guardian_consent_record(
+                user=form.cleaned_data["user"], guardian_name=form.cleaned_data["guardian_name"],
+                relationship=form.cleaned_data["relationship"], evidence=form.cleaned_data["evidence"],
+                recorded_by=request.user, origin=Origin.from_request(request))
+        except ApplicationError as exc:
+            raise PermissionDenied(exc.detail()) from exc
+        obj.pk = consent.pk

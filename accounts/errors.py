@@ -63,6 +63,12 @@ register_error_codes(
         "network_id_invalid": (400, "The national network ID credential could not be verified.",
                                "国家网络身份认证凭证核验未通过。"),
         "invalid_credit_source": (400, "Unknown credit event source.", "未知的信用事件来源。"),
+        "guardian_consent_required": (409, "The applicant is under 14: record the guardian's consent before approving "
+                                      "L2 verification.",
+                                      "申请人未满14周岁：须先登记监护人同意，才能通过二级实名认证。"),
+        "guardian_consent_invalid": (400, "Give the guardian's name (2 to 40 characters), the relationship (parent or "
+                                     "other legal guardian) and how the consent was obtained.",
+                                     "请填写监护人姓名（2至40个字符）、与申请人的关系（父母或其他法定监护人）以及同意的取得方式。"),
         "grade_table_invalid": (400, "Grade {grade} may not allow more than grade {better} ({field}): what a grade "
                                 "allows only shrinks towards grade D.",
                                 "信用等级{grade}的权限不能高于等级{better}（{field}）：等级越低，权限只能越少。"),

@@ -18,6 +18,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
+from stdnum.cn import ric
 
 from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
@@ -39,6 +40,7 @@ from .idnumbers import (
     phone_validate,
     uscc_validate,
 )
+from .minors import guardian_consent_missing
 from .models import (
     IdentityConsent,
     IdentityReveal,
@@ -210,6 +212,7 @@ def identity_submit_personal(*, user: User, legal_name: str, id_number: str, con
     run_hooks("identity.check", user=user, id_hmac=id_hmac)
     submission = _submission_create(
         user=user, kind=SubmissionKind.PERSONAL, level=VerificationLevel.PERSONAL, origin=origin, id_hmac=id_hmac,
+        birth_date=ric.get_birth_date(number),
         legal_name_enc=crypto.encrypt(name), legal_name_masked=name_mask(name), id_number_enc=crypto.encrypt(number),
         id_number_masked=id_number_mask(number), consent=consent, provider=type(identity_checker()).__name__)
     result = identity_checker().check_personal(submission_id=submission.pk, legal_name=name, id_number=number)
@@ -253,6 +256,13 @@ def _apply_result(submission: IdentitySubmission, result) -> IdentitySubmission:
     IdentitySubmission.objects.filter(pk=submission.pk).update(provider_ref=result.ref[:120])
     submission.provider_ref = result.ref[:120]
     if result.status == "approved":
+        if guardian_consent_missing(user_id=submission.user_id, born=submission.birth_date):
+            # Kept pending, not refused: a reviewer approves once the guardian's consent is recorded (PIPL Art 31).
+            _notify(submission.user_id, "你未满14周岁：需监护人同意后才能完成实名认证，请联系客服提交监护人同意书。",
+                    "You are under 14: your verification completes once your guardian's consent is recorded; "
+                    "please send the guardian's consent form to support.", level="warning",
+                    language=submission.user.language)
+            return submission
         with transaction.atomic():
             return _approve(submission, reviewer=None)
     if result.status == "rejected":
@@ -273,6 +283,8 @@ def _approve(submission: IdentitySubmission, *, reviewer: User | None,
     submission = _lock_pending(submission.pk)
     if submission.id_hmac:
         _check_identity_free(user=submission.user, id_hmac=submission.id_hmac)
+    if guardian_consent_missing(user_id=submission.user_id, born=submission.birth_date):
+        raise ApplicationError("guardian_consent_required")
     now = timezone.now()
     # Identity changes are re-verified: the new approval replaces the old one of the same level.
     IdentitySubmission.objects.filter(user=submission.user, level=submission.level,
@@ -282,9 +294,15 @@ def _approve(submission: IdentitySubmission, *, reviewer: User | None,
     submission.decided_by = reviewer
     submission.save(update_fields=["status", "decided_at", "decided_by"])
     user = User.objects.select_for_update().get(pk=submission.user_id)
+    fields = []
     if user.verification_level < submission.level:
         user.verification_level = submission.level
-        user.save(update_fields=["verification_level"])
+        fields.append("verification_level")
+    if submission.kind == SubmissionKind.PERSONAL and user.birth_date != submission.birth_date:
+        user.birth_date = submission.birth_date  # the approved identity's, for the minors' rules
+        fields.append("birth_date")
+    if fields:
+        user.save(update_fields=fields)
     record("identity.verified", actor_id=reviewer.pk if reviewer else None, origin=origin, target_id=user.pk,
            data={"level": submission.level, "method": submission.kind, "submission": submission.pk})
     _notify(user.pk, f"实名认证已通过（L{submission.level}）。", f"Your identity verification (L{submission.level}) was approved.",

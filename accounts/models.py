@@ -56,6 +56,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # From the ID number of the approved L2 submission (empty for other methods): minors' rules need the age only.
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("user")
@@ -156,6 +158,7 @@ class IdentitySubmission(models.Model):
     id_number_enc = models.TextField(_("ID number (encrypted)"), blank=True)
     id_number_masked = models.CharField(_("ID number (masked)"), max_length=20, blank=True)
     id_hmac = models.CharField(_("ID blind index"), max_length=64, blank=True, db_index=True)  # blind index of the normalised number
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)  # from the number: guardian consent under 14
     org_name = models.CharField(_("organisation name"), max_length=100, blank=True)  # public registry data, not personal information
     uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     network_id_token = models.CharField(_("network ID token"), max_length=200, blank=True)
@@ -306,3 +309,31 @@ class GradePermission(models.Model):
 
     def __str__(self) -> str:
         return f"grade {self.grade}"
+
+
+# --- minors (PIPL Art 31, REGULATION §5.13) --------------------------------------------------------------------------
+class GuardianRelationship(models.TextChoices):
+    PARENT = "parent", _("parent")
+    GUARDIAN = "guardian", _("other legal guardian")
+
+
+class GuardianConsent(AppendOnlyModel):
+    """A guardian's consent to a child under 14 being verified at L2 (PIPL Art 31), recorded by an identity reviewer
+    with how it was obtained. The guardian's name only as ciphertext and a masked copy."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="guardian_consents", verbose_name=_("user"))
+    relationship = models.CharField(_("relationship"), max_length=10, choices=GuardianRelationship.choices)
+    guardian_name_enc = models.TextField(_("guardian name (encrypted)"))
+    guardian_name_masked = models.CharField(_("guardian name (masked)"), max_length=60)
+    evidence = models.TextField(_("evidence"), help_text=_("how the consent was obtained, e.g. the signed form's number"))
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("guardian consent")
+        verbose_name_plural = _("guardian consents")
+        ordering = ["-recorded_at"]
+
+    def __str__(self) -> str:
+        return f"guardian consent for user {self.user_id}"

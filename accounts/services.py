@@ -117,11 +117,13 @@ from .identity import (  # noqa: E402
     phone_code_send,
     phone_verify,
 )
+from .minors import guardian_consent_record  # noqa: E402
 from .roles import roles_ensure  # noqa: E402
 
 __all__ = [
     "agreement_publish", "agreements_accept", "consent_give", "credit_change",
-    "credit_penalise", "credit_recover_sweep", "grade_permission_update", "grade_table_ensure", "identity_approve", "identity_reencrypt", "identity_reject",
+    "credit_penalise", "credit_recover_sweep", "grade_permission_update", "grade_table_ensure",
+    "guardian_consent_record", "identity_approve", "identity_reencrypt", "identity_reject",
     "identity_reveal", "identity_submit_network_id", "identity_submit_organisation", "identity_submit_personal",
     "on_user_logged_in", "on_user_logged_out", "on_user_login_failed", "phone_code_send", "phone_verify",
     "roles_ensure", "user_deactivate", "user_reactivate", "user_register", "user_update_profile",

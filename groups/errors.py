@@ -27,6 +27,8 @@ register_error_codes(
         "cannot_act_on_peer": (403, "Admins cannot act on the owner or other admins.", "管理员不能对群主或其他管理员执行此操作。"),
         "duties_not_acknowledged": (400, "Acknowledge the group owner's duties first.", "请先确认群主责任。"),
         "no_pending_transfer": (409, "No ownership transfer is waiting for you.", "没有等待你确认的群主转让。"),
+        "owner_minor": (403, "Users under 18 may not own a group of more than 100 members.",
+                        "未满18周岁的用户不能担任100人以上群组的群主。"),
         "close_reason_required": (400, "A platform closure needs the reason; it is recorded and shown to the members.",
                                   "平台关闭群组须填写原因，原因将被记录并告知群成员。"),
         "message_not_found": (404, "No such message in this group.", "本群没有这条消息。"),

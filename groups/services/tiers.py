@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.minors import is_minor
 from accounts.models import User
 from accounts.selectors import GradePermissions, grade_permissions_for, grade_table
 from groupchat.core.broadcast import notify_user_on_commit
@@ -25,6 +26,7 @@ from groupchat.core.events import record
 from groupchat.core.origin import SYSTEM, Origin
 
 from ..models import (
+    OWNER_L2_ABOVE_MEMBERS,
     ApplicationStatus,
     FilingRecord,
     Group,
@@ -83,6 +85,8 @@ def tier_missing(*, user: User, tier: TierPolicy, grade: GradePermissions | None
     ``grade`` and ``ranks`` (tier slug -> rank) are read here unless a caller checking every tier passes them once."""
     grade = grade or grade_permissions_for(user)
     missing: list[Missing] = []
+    if tier.max_members > OWNER_L2_ABOVE_MEMBERS and is_minor(user):
+        missing.append(Missing("owner_minor", OWNER_L2_ABOVE_MEMBERS, "minor"))  # REGULATION §5.13
     if user.verification_level < tier.owner_verification_level:
         missing.append(Missing("owner_verification_level", tier.owner_verification_level, user.verification_level))
     if ranks is None:
@@ -115,6 +119,8 @@ def _refuse_missing(missing: list[Missing]) -> None:
         return
     first = missing[0]
     extra = {"missing": [m.as_dict() for m in missing]}
+    if first.code == "owner_minor":
+        raise ApplicationError(first.code, extra=extra)
     if first.code == "owner_verification_level":
         raise ApplicationError(first.code, params={"need": first.need, "have": first.have}, extra=extra)
     raise ApplicationError(first.code, extra=extra)
