@@ -95,6 +95,8 @@
       if (ws !== sock) return;
       ws = null;
       if (ev.code === 4401) { location.href = "/login/?next=" + encodeURIComponent(location.pathname + location.search); return; }
+      // 4403: a platform measure (forced offline, blacklist) closed it; its notice said why. No automatic reconnect.
+      if (ev.code === 4403) { setConn("offline"); return; }
       scheduleReconnect();
     };
     sock.onerror = () => { /* onclose follows */ };
