@@ -4,6 +4,9 @@ from complaints.services import MeasureOrder
 from groups import services as group_services
 from tests.factories import ORIGIN, UserFactory, add_member, make_group
 
+# Moderation's screening rules, made through its service (the report text is screened by the real automaton).
+from tests.moderation.screening_fixtures import _fresh_screening_state, rule  # noqa: F401
+
 
 @pytest.fixture
 def notices(monkeypatch):
