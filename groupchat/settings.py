@@ -332,3 +332,13 @@ if LOG_RETENTION_DAYS < LOG_RETENTION_FLOOR_DAYS:
     raise ImproperlyConfigured(
         f"GROUPCHAT_LOG_RETENTION_DAYS={LOG_RETENTION_DAYS} is below the legal floor of {LOG_RETENTION_FLOOR_DAYS} days "
         "(network logs must be kept at least six months); groupchat refuses to start.")
+
+# --- complaints (REGULATION G12, §5.10): deadlines of reports; complaints/conf.py lists every key with its default ---
+COMPLAINTS = {
+    # Urgent categories (terrorism, child sexual content, fraud in progress, threats to life): within this many hours.
+    "URGENT_HOURS": int(env("GROUPCHAT_COMPLAINT_URGENT_HOURS", "1")),
+    # Every other report: taken up within this many hours, decided within this many working days (weekends and the
+    # admin's holiday table skipped).
+    "TRIAGE_HOURS": int(env("GROUPCHAT_COMPLAINT_TRIAGE_HOURS", "24")),
+    "DECIDE_WORKING_DAYS": int(env("GROUPCHAT_COMPLAINT_DECIDE_WORKING_DAYS", "3")),
+}
