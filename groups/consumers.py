@@ -14,9 +14,10 @@ import orjson
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
 from groupchat.core.broadcast import group_channel_group, user_channel_group
-from groupchat.core.errors import ApplicationError
+from groupchat.core.errors import ApplicationError, unavailable
 from groupchat.core.origin import Origin
 from groupchat.runtime.batcher import batcher_of_loop
 from groupchat.runtime.eager import EagerSender
@@ -138,6 +139,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await handler(self, content)
         except ApplicationError as exc:
             await self.send_error(exc, client_id, group=content.get("group"))
+        except (OperationalError, InterfaceError):  # the database is unreachable: the client retries, nothing lost
+            log.warning("%s refused: database unreachable", kind)
+            await self.send_error(unavailable(), client_id, group=content.get("group"))
         except OSError:  # the client went away while we answered (e.g. mid-resume): nothing to tell it
             log.debug("socket closed during %s", content.get("type"))
         except Exception:

@@ -1,5 +1,9 @@
 """Rate limits from the ``limits`` library: Redis-backed in services mode (shared by every process), memory otherwise.
 
+Redis is not the system of record: while it is unreachable, every hit is counted by a limiter in this process's
+memory instead (the same rates, per process rather than shared), so sends keep being stored and acked; the shared
+counters are used again as soon as Redis answers.
+
 The sliding-window *counter* strategy: two counters per key and an O(1) script per hit. The moving-window strategy
 keeps one list entry per hit and reads ``LINDEX limit-1``, which walks the list: with a generous limit (an operator
 lifting a grade's rate) each hit cost about a millisecond, a quarter of the send path's time under load.
@@ -7,20 +11,46 @@ lifting a grade's rate) each hit cost about a millisecond, a quarter of the send
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 
 from django.conf import settings
 from limits import parse
-from limits.storage import RedisStorage, storage_from_string
+from limits.storage import MemoryStorage, RedisStorage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+
+# What an unreachable Redis raises (refused, reset, timed out).
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 @lru_cache(maxsize=1)
 def _limiter() -> SlidingWindowCounterRateLimiter:
     uri = settings.REDIS_URL or "memory://"
     return SlidingWindowCounterRateLimiter(storage_from_string(uri))
+
+
+@lru_cache(maxsize=1)
+def _local() -> SlidingWindowCounterRateLimiter:
+    """This process's own limiter, for while Redis is unreachable."""
+    return SlidingWindowCounterRateLimiter(MemoryStorage())
+
+
+_last_warning = 0.0
+
+
+def _unreachable(exc: Exception) -> SlidingWindowCounterRateLimiter:
+    global _last_warning
+    if time.monotonic() - _last_warning > 10:  # one line per ten seconds of outage, not one per batch
+        _last_warning = time.monotonic()
+        log.warning("rate limits counted in process memory: Redis unreachable (%r)", exc)
+    return _local()
 
 
 @lru_cache(maxsize=64)
@@ -30,7 +60,10 @@ def _parse(rate: str):
 
 def hit(rate: str, *keys: str) -> bool:
     """Count one hit against ``rate`` (e.g. ``"20/10second"``) for ``keys``; False when over the limit."""
-    return _limiter().hit(_parse(rate), *keys)
+    try:
+        return _limiter().hit(_parse(rate), *keys)
+    except _UNREACHABLE as exc:
+        return _unreachable(exc).hit(_parse(rate), *keys)
 
 
 def hit_many(hits: Sequence[tuple[str, tuple[str, ...]]]) -> list[bool]:
@@ -64,6 +97,9 @@ def hit_many(hits: Sequence[tuple[str, tuple[str, ...]]]) -> list[bool]:
             pipe.evalsha(script.sha, 2, *call)
         try:
             return [bool(result) for result in pipe.execute()]
+        except _UNREACHABLE as exc:
+            local = _unreachable(exc)
+            return [local.hit(_parse(rate), *keys) for rate, keys in hits]
         except NoScriptError:  # Redis restarted (or never saw the script): nothing ran; load it and go again
             if attempt == 2:
                 raise
@@ -74,3 +110,4 @@ def hit_many(hits: Sequence[tuple[str, tuple[str, ...]]]) -> list[bool]:
 def reset_all() -> None:
     """Forget every counter (tests)."""
     _limiter().storage.reset()
+    _local().storage.reset()
