@@ -5,7 +5,8 @@
  * seq it asks for that group again, so nothing is lost even though live delivery is at-most-once. Messages are
  * kept per group in a Map keyed by seq, so a replayed or repeated frame never shows twice.
  * Sends are optimistic: a pending bubble (client_id = crypto.randomUUID()) until the `ack`; an `error` frame with
- * that client_id marks it failed with the server's human `detail` and a retry button (same client_id: idempotent).
+ * that client_id marks it failed with the server's human `detail` and a retry button (same client_id: idempotent),
+ * except `unavailable` (the database briefly unreachable), which the client retries by itself after `retry_after`.
  * A `held` frame (content screening kept it for a moderator) marks it "waiting for review": only its sender sees it.
  * Released, it arrives as an ordinary message (same client_id) and the bubble resolves; removed, the sender gets a
  * `notice`, and the client asks again with the same client_id to learn which (`held_removed` marks it failed).
@@ -317,6 +318,12 @@
         g.info.rules_accepted = false;
         renderPending(p);
         showRules(g);
+      } else if (f.code === "unavailable") {
+        // The database is briefly unreachable: nothing was stored. Stay "sending" and send again by ourselves after
+        // retry_after, with the same client_id (the server stores one copy whatever happens).
+        p.sentAt = Date.now();
+        setTimeout(() => { if (pending.get(p.cid) === p && p.status === "sending") transmit(p); },
+          Math.max(1, Number(f.retry_after) || 2) * 1000);
       } else {
         p.status = "failed";
         p.detail = f.detail;
