@@ -42,7 +42,9 @@ class TierListApi(APIView):
             "tiers": [
                 {"slug": t.slug, "name": t.name(lang), "rank": t.rank, "max_members": t.max_members,
                  "owner_verification_level": t.owner_verification_level, "owner_min_grade": t.owner_min_grade,
-                 "requires_review": t.requires_review, "join_modes": t.join_modes,
+                 # For me: a large group of an L3 owner opens at once, of an L2 owner after review.
+                 "requires_review": tiers.needs_review(tier=t, category=None, owner=request.user),
+                 "review_exempt_level": t.review_exempt_level, "join_modes": t.join_modes,
                  "missing": [m.as_dict() for m in tiers.tier_missing(user=request.user, tier=t, grade=grade,
                                                                      ranks=ranks)]}
                 for t in tier_list

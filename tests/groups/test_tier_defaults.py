@@ -115,3 +115,12 @@ def test_review_cannot_approve_a_size_upgrade_for_an_unqualified_owner():
     tiers.application_decide(actor=reviewer, application_id=application.pk, approve=True, origin=ORIGIN)
     group.refresh_from_db()
     assert group.tier.slug == "medium" and group.member_cap == 500
+
+
+@pytest.mark.clause("G8c")
+def test_tier_list_says_whether_review_applies_to_me(api):
+    for level, expected in ((2, True), (3, False)):
+        tiers_list = api(_user(level=level, score=95)).get("/api/v1/tiers/").json()["tiers"]
+        large = next(t for t in tiers_list if t["slug"] == "large")
+        assert large["requires_review"] is expected and large["review_exempt_level"] == 3
+        assert large["missing"] == []
