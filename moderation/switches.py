@@ -16,9 +16,9 @@ from accounts.models import User
 from groupchat.core.broadcast import broadcast_on_commit, group_channel_group
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
-from groupchat.core.hooks import hooks_for
 from groupchat.core.origin import Origin
 from groups.models import Group, GroupCategory, GroupStatus
+from groups.services.messages import send_gate_bump
 
 from . import errors  # noqa: F401  (registers the codes)
 from .models_screening import PLATFORM, EmergencySwitch, SwitchKind, SwitchToggle
@@ -91,10 +91,12 @@ def switch_toggle(*, actor: User, kind: str, scope: str = PLATFORM, on: bool, re
     SwitchToggle.objects.create(kind=kind, scope=scope, on=on, actor=actor, reason=reason)
     record("moderation.switch", actor_id=actor.pk, origin=origin,
            data={"kind": kind, "scope": scope, "on": on, "reason": reason})
-    codes = _affected_group_codes(scope)
+    groups = _affected_groups(scope)
+    codes = [code for _, code in groups]
     if kind in (SwitchKind.POST, SwitchKind.HOLD_ALL):
-        for bump in hooks_for("send_gate.bump"):  # groups' send gate: no message passes unchecked against this
-            bump(user_ids=(), group_ids=list(Group.objects.filter(code__in=codes).values_list("id", flat=True)))
+        # The send path's contract for every write that changes who may send. Other processes see the switch at
+        # their next poll (within a second), so there the bump bounds nothing tighter than that.
+        send_gate_bump(group_ids=[pk for pk, _ in groups])
     zh, en = _NOTICES.get((kind, on)) or (_OFF[0].format(what=SwitchKind(kind).label),
                                           _OFF[1].format(what=SwitchKind(kind).label))
     event = {"type": "user.notice", "level": "warning" if on else "info", "text": f"{zh} / {en}",
@@ -104,11 +106,11 @@ def switch_toggle(*, actor: User, kind: str, scope: str = PLATFORM, on: bool, re
     return switch
 
 
-def _affected_group_codes(scope: str) -> list[str]:
+def _affected_groups(scope: str) -> list[tuple[int, str]]:
     groups = Group.objects.exclude(status=GroupStatus.CLOSED)
     if scope != PLATFORM:
         groups = groups.filter(category=scope)
-    return list(groups.values_list("code", flat=True))
+    return list(groups.values_list("id", "code"))
 
 
 def switch_states() -> list[dict]:
