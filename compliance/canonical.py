@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
+from django.db.models import JSONField, TextField
+from django.db.models.functions import Cast
 
 from groupchat.core.models import LogEntry
 
@@ -30,7 +32,8 @@ def _default(value: Any) -> Any:
 
 
 def canonical(values: Sequence[Any]) -> bytes:
-    """One row as compact JSON: a list in column order, object keys sorted, times in ISO 8601 with their offset."""
+    """One row as compact JSON: a list in column order, times in ISO 8601 with their offset, JSON columns as the
+    database's own normalised text of them (PostgreSQL's jsonb output: keys in a fixed order, fixed spacing)."""
     return orjson.dumps(list(values), default=_default, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
@@ -39,5 +42,25 @@ def row_digest(values: Sequence[Any]) -> bytes:
 
 
 def rows_of(queryset, columns: list[str]) -> Iterable[tuple]:
-    """Rows of ``queryset`` as value tuples in ``columns`` order, id order, streamed."""
-    return queryset.order_by("id").values_list(*columns).iterator(chunk_size=5000)
+    """Rows of ``queryset`` as value tuples in ``columns`` order, id order, streamed, ready for ``canonical``.
+
+    JSON columns are read as the database's text of them and embedded as they are (``orjson.Fragment``): parsing
+    every row's JSON only to write it out again was a quarter of what verification cost.
+    """
+    json_columns = {f.attname for f in LogEntry._meta.concrete_fields if isinstance(f, JSONField)}
+    raw = {c: f"_canonical_{c}" for c in columns if c in json_columns}
+    names = [raw.get(c, c) for c in columns]
+    rows = (queryset.annotate(**{alias: Cast(c, TextField()) for c, alias in raw.items()})
+            .order_by("id").values_list(*names).iterator(chunk_size=5000))
+    if not raw:
+        return rows
+    positions = [i for i, c in enumerate(columns) if c in raw]
+    return (_embed(values, positions) for values in rows)
+
+
+def _embed(values: tuple, positions: list[int]) -> tuple:
+    row = list(values)
+    for i in positions:
+        if row[i] is not None:
+            row[i] = orjson.Fragment(row[i])
+    return tuple(row)

@@ -19,7 +19,7 @@ from groupchat.core.events import record
 from groupchat.core.models import LogEntry
 
 from .. import conf
-from ..canonical import canonical, log_columns
+from ..canonical import canonical, log_columns, rows_of
 from ..locks import RETENTION_SWEEP, advisory_lock
 from ..models import HeldLogEntry, LegalHold, RetentionRun, RunStatus
 from .seals import seal_settled, sealed_until, slice_floor
@@ -62,7 +62,7 @@ def _move_held(ids: list[int], holds: list[LegalHold], run: RetentionRun, column
         return 0
     moved = 0
     already = set(HeldLogEntry.objects.filter(log_id__in=covering).values_list("log_id", flat=True))
-    for values in chunk.filter(id__in=covering).order_by("id").values_list(*columns):
+    for values in rows_of(chunk.filter(id__in=covering), columns):
         row = dict(zip(columns, values, strict=True))
         if row["id"] in already:
             continue
