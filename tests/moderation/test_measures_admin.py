@@ -74,3 +74,20 @@ def test_panels_count_rectification_and_appeals(client, owner):
     client.post("/admin/moderation/appeal/", {"action": "uphold", "_selected_action": [Appeal.objects.get().pk]})
     assert Appeal.objects.get().status == AppealStatus.UPHELD
     assert not Restriction.objects.filter(measure=measure).exists()
+
+
+@pytest.mark.clause("G11a")
+def test_issue_from_a_group_and_from_a_user(client, owner, alice):
+    group = make_group(owner)
+    client.force_login(moderator())
+    to_group = client.post("/admin/groups/group/", {"action": "issue_measure_group", "_selected_action": [group.pk]})
+    assert to_group.status_code == 302 and f"group={group.code}" in to_group["Location"]
+    done = client.post(to_group["Location"], {"kind": MeasureKind.SUSPEND_POSTING, "reason_code": "PLT-GAMBLING",
+                                              "basis": "11.1", "duration": "3d"})
+    assert done.status_code == 302
+    to_user = client.post("/admin/accounts/user/", {"action": "issue_measure_user", "_selected_action": [alice.pk]})
+    assert to_user.status_code == 302 and f"user={alice.pk}" in to_user["Location"]
+    refused = client.post(to_user["Location"], {"kind": MeasureKind.MUTE_PLATFORM, "reason_code": "PLT-SPAM",
+                                                "basis": "11.2", "duration": "permanent"})
+    assert refused.status_code == 200 and Measure.objects.count() == 1  # a mute needs an end: the form says so
+    assert Measure.objects.get().target_group == group
