@@ -66,7 +66,7 @@ def test_group_lifecycle_is_in_the_network_log():
     assert [d["inviter"] for d in by_kind["group.join"]] == [None, owner.pk, None]
     assert by_kind["group.role"] == [{"from": "member", "to": "admin"}]
     assert by_kind["group.remove"] == [{"reason": "刷屏"}]
-    assert by_kind["group.close"] == [{"reason": "活动结束"}]
+    assert by_kind["group.close"] == [{"reason": "活动结束", "by_platform": False}]  # the owner closed it
 
 
 @pytest.mark.clause("G13b")
