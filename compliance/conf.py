@@ -33,3 +33,5 @@ SEAL_SLICE = timedelta(minutes=1)  # fixed: seal boundaries and the purge cutoff
 SEAL_SETTLE = timedelta(seconds=int(getattr(settings, "LOG_SEAL_SETTLE_SECONDS", 120)))
 # Rows deleted per transaction by the retention purge: short transactions, so the message path never waits long.
 PURGE_CHUNK = 5000
+# Threads verifying seals' records in parallel (PostgreSQL only; each reads on its own connection).
+VERIFY_WORKERS = int(getattr(settings, "LOG_VERIFY_WORKERS", 2))

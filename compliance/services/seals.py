@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import threading
 import zlib
 from array import array
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -28,7 +30,7 @@ from groupchat.core.models import LogEntry
 
 from .. import signing
 from ..canonical import DIGEST_BYTES, canonical, log_columns, row_digest, rows_of
-from ..conf import SEAL_SETTLE, SEAL_SLICE
+from ..conf import SEAL_SETTLE, SEAL_SLICE, VERIFY_WORKERS
 from ..locks import SEALER, advisory_lock
 from ..models import HeldLogEntry, RetentionRun, Seal, SealVerification
 
@@ -197,41 +199,90 @@ def _check_held(seal: Seal, report: VerifyReport) -> Problem | None:
     return None
 
 
-def seals_verify(*, stop_at_first: bool = True) -> VerifyReport:
-    """Verify the whole chain and every sealed record still in the log (or in the hold table after a purge)."""
+def _check_batch(batch: list[tuple[bool, Seal]]) -> tuple[Problem | None, VerifyReport]:
+    """Check the rows (or, for purged slices, the held copies) of consecutive seals; stop at the first problem."""
+    counts = VerifyReport()
+    try:
+        for purged, seal in batch:
+            problem = _check_held(seal, counts) if purged else _check_rows(seal, counts)
+            if problem is not None:
+                return problem, counts
+        return None, counts
+    finally:
+        if threading.current_thread() is not threading.main_thread():
+            connections.close_all()  # this worker thread's own connection
+
+
+def _default_workers() -> int:
+    # Worker threads read on their own connections: only when those see what this one sees (PostgreSQL, and not
+    # inside a transaction whose writes they could not see, as in a test). psycopg2 lets go of the GIL while the
+    # server works, so one thread hashes while the other waits for rows.
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return VERIFY_WORKERS
+
+
+def seals_verify(*, stop_at_first: bool = True, workers: int | None = None) -> VerifyReport:
+    """Verify the whole chain and every sealed record still in the log (or in the hold table after a purge).
+
+    First the chain (links, hashes, signatures; cheap, in order), then the records of every seal, on ``workers``
+    threads over contiguous runs of seals. Problems are reported in seal order, so the first is the first bad record.
+    """
     report = VerifyReport()
     horizon = purge_horizon()
     prev_hash = GENESIS
     first_start = last_end = None
+    pending: list[tuple[bool, Seal]] = []
+    chain_problem = None
+    expected = 0
     for seal in Seal.objects.order_by("seq").iterator(chunk_size=200):
-        report.seals += 1
+        expected += 1
         first_start = first_start or seal.slice_start
-        problem = None
-        if seal.seq != report.seals:
-            problem = Problem(seal.seq, None, f"seal {report.seals} is missing from the chain")
+        if seal.seq != expected:
+            chain_problem = Problem(seal.seq, None, f"seal {expected} is missing from the chain")
         elif seal.prev_hash != prev_hash:
-            problem = Problem(seal.seq, None, "does not link to the previous seal")
+            chain_problem = Problem(seal.seq, None, "does not link to the previous seal")
         elif last_end is not None and seal.slice_start != last_end:
-            problem = Problem(seal.seq, None, "leaves a gap or overlap after the previous seal")
+            chain_problem = Problem(seal.seq, None, "leaves a gap or overlap after the previous seal")
         elif seal_hash(seal) != seal.hash:
-            problem = Problem(seal.seq, None, "its contents do not match its hash")
+            chain_problem = Problem(seal.seq, None, "its contents do not match its hash")
         elif not signing.verify(bytes.fromhex(seal.hash), base64.b64decode(seal.signature)):
-            problem = Problem(seal.seq, None, "its signature does not verify with the platform key")
-        elif horizon is not None and seal.slice_end <= horizon:
-            report.purged_seals += 1
-            problem = _check_held(seal, report)
-        else:
-            problem = _check_rows(seal, report)
+            chain_problem = Problem(seal.seq, None, "its signature does not verify with the platform key")
+        if chain_problem is not None:
+            break
+        report.seals += 1
+        purged = horizon is not None and seal.slice_end <= horizon
+        report.purged_seals += int(purged)
+        pending.append((purged, seal))
+        prev_hash, last_end = seal.hash, seal.slice_end
+
+    workers = workers or _default_workers()
+    size = max(1, -(-len(pending) // (workers * 4)))
+    batches = [pending[i:i + size] for i in range(0, len(pending), size)]
+    if workers > 1 and len(batches) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(_check_batch, batches))
+    else:
+        results = []
+        for batch in batches:
+            results.append(_check_batch(batch))
+            if results[-1][0] is not None and stop_at_first:
+                break
+    for problem, counts in results:
+        report.records += counts.records
+        report.held_checked += counts.held_checked
         if problem is not None:
             report.problems.append(problem)
-            if stop_at_first:
-                break
-        prev_hash, last_end = seal.hash, seal.slice_end
+    if chain_problem is not None:
+        report.problems.append(chain_problem)
+    report.problems.sort(key=lambda p: p.seal)
+    if stop_at_first:
+        del report.problems[1:]
     if not report.problems:
-        early = LogEntry.objects.all()
         bound = max(filter(None, [first_start, horizon]), default=None)
-        if first_start is not None or horizon is not None:
-            stray = early.filter(created_at__lt=bound).order_by("id").values_list("id", flat=True).first()
+        if bound is not None:
+            stray = (LogEntry.objects.filter(created_at__lt=bound).order_by("id")
+                     .values_list("id", flat=True).first())
             if stray is not None:
                 report.problems.append(Problem(0, stray, "dated before the sealed or purged part of the log"))
     if last_end is not None:

@@ -10,7 +10,7 @@ from itertools import pairwise
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 from compliance.models import HeldLogEntry, Seal, SealVerification
 from compliance.services.holds import legal_hold_create
@@ -27,7 +27,7 @@ TABLE = LogEntry._meta.db_table
 
 def _bypass(sql: str, params=()) -> None:
     """What someone with the database's keys could do: open the trigger's door and edit the log by hand."""
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT set_config('groupchat.purge', 'on', true)")
         cursor.execute(sql, params)
         cursor.execute("SELECT set_config('groupchat.purge', 'off', true)")
@@ -163,3 +163,16 @@ def test_the_command_and_its_record(sealed):
     assert f"FIRST BAD: record {sealed[0].pk}: removed" in out.getvalue()
     last = SealVerification.objects.order_by("-started_at").first()
     assert not last.ok and f"record {sealed[0].pk}" in last.first_problem
+
+
+@pytest.mark.clause("G13b")
+@pytest.mark.django_db(transaction=True)
+def test_verification_on_two_threads_names_the_same_first_bad_record(log_at):
+    rows = [log_at(T0 + timedelta(minutes=m, seconds=s)) for m in range(12) for s in (5, 35)]
+    seal_settled(now=NOW)
+    assert seals_verify(workers=2).ok
+    _bypass(f"UPDATE {TABLE} SET kind = 'forged' WHERE id = %s", [rows[19].pk])
+    _bypass(f"DELETE FROM {TABLE} WHERE id = %s", [rows[7].pk])
+    two, one = seals_verify(workers=2), seals_verify(workers=1)
+    assert two.first_problem.record == one.first_problem.record == rows[7].pk
+    assert "removed" in two.first_problem.what

@@ -1,0 +1,196 @@
+"""Compliance benchmarks: verify the seals of N network-log records; export M messages within a memory bound.
+
+    python -m bench.compliance [--records 1000000] [--messages 1000000] [--db groupchat_bench_compliance]
+
+Makes a fresh PostgreSQL database (``BENCH_PG_URL``'s server), migrates it, fills the log with ``--records`` rows
+spread over six hours (about 2,800 a minute, as a busy platform writes them) and the messages table with
+``--messages`` rows, then measures:
+
+1. sealing the records (the beat's ``compliance.tasks.log_seal`` catching up on all of them at once);
+2. verifying every seal and record (``manage.py seals_verify``'s work);
+3. the retention purge of all of them (id-ordered chunks, the trigger's door opened per chunk);
+4. exporting every message of one user in one group as a signed inspection package, in a child process whose peak
+   resident memory (ru_maxrss) is reported next to its size before the export started.
+
+Prints one JSON object with the figures and the machine. Not part of the test suite: timings are measured here only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+def _db_url(name: str) -> str:
+    return f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+
+
+def _setup(db: str) -> None:
+    os.environ.update({"DATABASE_URL": _db_url(db), "GROUPCHAT_ENV": "dev", "CELERY_TASK_ALWAYS_EAGER": "1",
+                       "DJANGO_SETTINGS_MODULE": "groupchat.settings", "LOG_LEVEL": "WARNING"})
+    os.environ.pop("REDIS_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _fresh_database(db: str) -> None:
+    import psycopg2
+
+    admin = psycopg2.connect(PG_ADMIN_URL)
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        cursor.execute(f'CREATE DATABASE "{db}"')
+    admin.close()
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _fill_log(records: int) -> tuple:
+    from django.db import connection
+
+    from groupchat.core.models import LogEntry
+
+    table = LogEntry._meta.db_table
+    # Six hours ending an hour ago: every slice is settled. Rows look like the send path's message.sent records.
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            INSERT INTO {table} (created_at, kind, actor_id, group_code, target_id, ip, port, user_agent, data)
+            SELECT now() - interval '7 hours' + (g * (interval '6 hours' / %s)), 'message.sent', 1000 + g %% 5000,
+                   lpad((1000000000 + g %% 300)::text, 10, '0'), NULL, '203.0.113.7'::inet, 40000 + g %% 20000,
+                   'Mozilla/5.0 (bench)', jsonb_build_object('message', g, 'seq', g, 'client_id', md5(g::text))
+            FROM generate_series(1, %s) AS g""", [records, records])
+        cursor.execute("SELECT min(created_at), max(created_at) FROM " + table)
+        return cursor.fetchone()
+
+
+def _fill_messages(messages: int) -> tuple[int, str]:
+    from django.db import connection
+
+    from accounts.models import User
+    from groups.models import Group, Message
+
+    owner = User.objects.create_user(username="bench-owner", password="bench-pass-2026", nickname="群主")
+    group = Group.objects.create(code="1000000018", name="基准群", owner=owner)  # one group: the export's scope
+    columns, values, params = [], [], []
+    generated = {"group_id": "%s", "seq": "g", "sender_id": "%s", "client_id": "md5(g::text)",
+                 "body": "'基准消息 ' || g || '：' || repeat('群聊内容', 8)",
+                 "created_at": "now() - interval '2 days' + g * interval '100 milliseconds'"}
+    for f in Message._meta.concrete_fields:
+        if f.primary_key:
+            continue
+        columns.append(f.column)
+        if f.attname in generated:
+            values.append(generated[f.attname])
+            if generated[f.attname] == "%s":
+                params.append(group.pk if f.attname == "group_id" else owner.pk)
+        elif f.null:
+            values.append("NULL")
+        else:
+            values.append("%s")
+            params.append(f.get_db_prep_save(f.get_default(), connection))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {Message._meta.db_table} ({', '.join(columns)}) SELECT {', '.join(values)} "
+                       f"FROM generate_series(1, %s) AS g", [*params, messages])
+    return owner.pk, group.code
+
+
+def _export_child(request_id: int) -> None:
+    """Runs in a fresh process: the export alone decides its peak memory."""
+    before = _rss_mb()
+    from compliance.services.inspection import inspection_export_run
+
+    started = time.perf_counter()
+    request = inspection_export_run(request_id=request_id)
+    print(json.dumps({"rss_before_mb": round(before, 1), "seconds": round(time.perf_counter() - started, 1),
+                      "package_mb": round(request.package_size / 2**20, 1), "status": request.status}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=1_000_000)
+    parser.add_argument("--messages", type=int, default=1_000_000)
+    parser.add_argument("--db", default="groupchat_bench_compliance")
+    parser.add_argument("--export-child", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.export_child:
+        _setup(args.db)
+        _export_child(args.export_child)
+        return
+
+    _fresh_database(args.db)
+    _setup(args.db)
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from compliance.models import InspectionRequest, Seal
+    from compliance.services.retention import retention_sweep_run
+    from compliance.services.seals import seal_settled, seals_verify
+
+    result: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                "platform": platform.platform()}, "records": args.records,
+                    "messages": args.messages}
+    started = time.perf_counter()
+    _fill_log(args.records)
+    result["fill_log_s"] = round(time.perf_counter() - started, 1)
+
+    started, cpu = time.perf_counter(), time.process_time()
+    seal_settled()
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    # The sealer's own CPU per record (the Python side; PostgreSQL's side of the reads is not counted) tells what
+    # sealing a given ingest rate costs: at scenario 1's rate R it takes R * cpu_ms_per_1000 / 1000 ms per second.
+    result["seal"] = {"seconds": round(seconds, 2), "records_per_s": round(args.records / seconds),
+                      "cpu_ms_per_1000_records": round(1000 * cpu / (args.records / 1000), 2),
+                      "seals": Seal.objects.count()}
+
+    for workers in (1, 2):
+        started = time.perf_counter()
+        report = seals_verify(workers=workers)
+        seconds = time.perf_counter() - started
+        assert report.ok and report.records == args.records, report
+        result[f"verify_{workers}_thread"] = {"seconds": round(seconds, 2),
+                                              "records_per_s": round(args.records / seconds), "seals": report.seals}
+
+    print(json.dumps(result), file=sys.stderr, flush=True)  # the log's figures, even if the export part fails
+    owner_id, code = _fill_messages(args.messages)
+    request = InspectionRequest.objects.create(
+        authority="bench", document_number="bench-1", reason="bench", user_ids=[owner_id], group_codes=[code],
+        status="approved", entered_by_id=owner_id, decided_by_id=owner_id, decided_at=timezone.now())
+    child = subprocess.run([sys.executable, "-m", "bench.compliance", "--db", args.db, "--export-child",
+                            str(request.pk)], cwd=ROOT, capture_output=True, text=True)
+    if child.returncode != 0:
+        raise SystemExit(child.stderr)
+    export = json.loads(child.stdout.strip().splitlines()[-1])
+    export["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    result["export"] = export
+
+    # The purge of every record at once, as a sweep a year later would (the floor is respected: "now" moves ahead).
+    started = time.perf_counter()
+    run = retention_sweep_run(now=timezone.now() + timezone.timedelta(days=400))
+    seconds = time.perf_counter() - started
+    result["purge"] = {"seconds": round(seconds, 2), "purged": run.purged,
+                       "records_per_s": round(run.purged / seconds) if seconds else None}
+    started = time.perf_counter()
+    after = seals_verify()
+    result["verify_after_purge"] = {"ok": after.ok, "seconds": round(time.perf_counter() - started, 2),
+                                    "purged_seals": after.purged_seals}
+    print(json.dumps(result, indent=1, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
