@@ -81,6 +81,9 @@ class Case(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     escalation = models.CharField(max_length=8, choices=Escalation.choices, default=Escalation.NONE, blank=True)
+    # When the SLA sweep next needs to look at this case (its next nearing or due moment; in the past after a change
+    # of deadlines, so the next run catches up); null once nothing more can be raised. The sweep reads only cases due.
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = [

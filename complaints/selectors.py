@@ -50,12 +50,11 @@ class QueueCounts:
 
 def queue_counts() -> QueueCounts:
     """The moderators' home badges, in one query."""
-    open_ = Q(status__in=OPEN_STATUSES)
-    row = Case.objects.aggregate(
-        open=Count("pk", filter=open_), new=Count("pk", filter=Q(status="new")),
-        priority=Count("pk", filter=open_ & Q(priority=True)), urgent=Count("pk", filter=open_ & Q(urgent=True)),
-        nearing=Count("pk", filter=open_ & Q(escalation=Escalation.NEARING)),
-        overdue=Count("pk", filter=open_ & Q(escalation=Escalation.OVERDUE)))
+    # Only open cases are read (the status index), however many decided ones the years pile up.
+    row = Case.objects.filter(status__in=OPEN_STATUSES).aggregate(
+        open=Count("pk"), new=Count("pk", filter=Q(status="new")), priority=Count("pk", filter=Q(priority=True)),
+        urgent=Count("pk", filter=Q(urgent=True)), nearing=Count("pk", filter=Q(escalation=Escalation.NEARING)),
+        overdue=Count("pk", filter=Q(escalation=Escalation.OVERDUE)))
     return QueueCounts(**row)
 
 

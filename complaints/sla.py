@@ -67,3 +67,27 @@ def deadlines_for(*, filed_at: datetime, urgent: bool) -> Deadlines:
         return Deadlines(triage_due=due, decide_due=due)
     return Deadlines(triage_due=filed_at + timedelta(hours=conf("TRIAGE_HOURS")),
                      decide_due=add_working_days(filed_at, conf("DECIDE_WORKING_DAYS")))
+
+
+def stages(case) -> list[tuple[str, datetime]]:
+    """The deadlines an open case is still held to: triage while it is new, the decision until it is decided."""
+    out = [("decide", case.decide_due)]
+    if case.status == "new":
+        out.insert(0, ("triage", case.triage_due))
+    return out
+
+
+def nearing_at(*, created_at: datetime, due_at: datetime) -> datetime:
+    """From when a stage counts as nearing its deadline: the last ``NEARING_SHARE`` of its window."""
+    return due_at - (due_at - created_at) * conf("NEARING_SHARE")
+
+
+def next_check(case, *, after: datetime | None = None) -> datetime | None:
+    """The case's next nearing-or-due moment after ``after``; with ``after=None`` its earliest one (possibly past,
+    so the sweep looks again after its deadlines changed). None when the case is closed or nothing is left."""
+    if case.status not in ("new", "triaged", "assigned"):
+        return None
+    moments = [m for _, due in stages(case) for m in (nearing_at(created_at=case.created_at, due_at=due), due)]
+    if after is not None:
+        moments = [m for m in moments if m > after]
+    return min(moments, default=None)

@@ -3,6 +3,8 @@ ticket pages, and the public handling statistics. Thin: each calls a service or 
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -41,7 +43,7 @@ def report_form(request):
             context["error"] = exc.detail()
     if request.method == "POST":
         if not request.user.is_authenticated:
-            return redirect(f"/login/?next=/report/%3Ftarget%3D{target}")
+            return redirect(f"/login/?next={quote(f'/report/?target={target}', safe='')}")
         try:
             complaint = services.complaint_file(
                 reporter=request.user, target=target, category=request.POST.get("category", ""),

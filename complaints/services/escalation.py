@@ -19,8 +19,8 @@ from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.events import record
 from groupchat.core.language import pick
 
-from ..conf import conf
-from ..models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, DutyShift, Escalation, EventKind, SlaAlert
+from ..models import OPEN_STATUSES, Case, CaseEvent, DutyShift, Escalation, EventKind, SlaAlert
+from ..sla import nearing_at, next_check, stages
 
 _RANK = {Escalation.NONE: 0, Escalation.NEARING: 1, Escalation.OVERDUE: 2}
 
@@ -29,7 +29,7 @@ def level_at(*, created_at: datetime, due_at: datetime, now: datetime) -> str:
     """``overdue`` past the deadline, ``nearing`` within the last ``NEARING_SHARE`` of the window, else ``""``."""
     if now >= due_at:
         return Escalation.OVERDUE
-    if now >= due_at - (due_at - created_at) * conf("NEARING_SHARE"):
+    if now >= nearing_at(created_at=created_at, due_at=due_at):
         return Escalation.NEARING
     return Escalation.NONE
 
@@ -52,13 +52,6 @@ def _alert_text(case: Case, stage: str, level: str, language: str) -> str:
                 en=f"Complaint case #{case.pk} ({case.category}) is {level} its {stage} deadline; please act.")
 
 
-def _stages(case: Case) -> list[tuple[str, datetime]]:
-    stages = [("decide", case.decide_due)]
-    if case.status == CaseStatus.NEW:
-        stages.insert(0, ("triage", case.triage_due))
-    return stages
-
-
 @transaction.atomic
 def _sweep_case(case_id: int, now: datetime, moderators: list[User]) -> int:
     case = Case.objects.select_for_update().filter(pk=case_id, status__in=OPEN_STATUSES).first()
@@ -66,7 +59,7 @@ def _sweep_case(case_id: int, now: datetime, moderators: list[User]) -> int:
         return 0
     raised = 0
     worst = Escalation.NONE
-    for stage, due in _stages(case):
+    for stage, due in stages(case):
         level = level_at(created_at=case.created_at, due_at=due, now=now)
         if _RANK[level] > _RANK[worst]:
             worst = level
@@ -84,15 +77,15 @@ def _sweep_case(case_id: int, now: datetime, moderators: list[User]) -> int:
         for moderator in moderators:
             notify_user_on_commit(moderator.pk, _alert_text(case, stage, level, moderator.language),
                                   level="warning")
-    if case.escalation != worst:
-        case.escalation = worst
-        case.save(update_fields=["escalation"])
+    case.escalation, case.next_check_at = worst, next_check(case, after=now)
+    case.save(update_fields=["escalation", "next_check_at"])
     return raised
 
 
 def sla_sweep_run(*, now: datetime | None = None) -> dict[str, int]:
-    """Raise every open case nearing or past a deadline, once per stage and level. Returns counts:
-    ``{"checked": open cases looked at, "raised": new alerts}``.
+    """Raise every open case nearing or past a deadline, once per stage and level. Only cases whose
+    ``next_check_at`` has come are read, and each is rescheduled to its next such moment. Returns counts:
+    ``{"checked": cases looked at, "raised": new alerts}``.
 
     Side effects per new alert: ``SlaAlert`` row, case event ``escalated``, network log ``complaint.escalated``, a
     warning ``notice`` to each moderator on duty; the case's badge set to its worst current level. One transaction
@@ -100,6 +93,6 @@ def sla_sweep_run(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     moderators = on_duty_moderators(now)
-    ids = list(Case.objects.filter(status__in=OPEN_STATUSES).values_list("pk", flat=True))
+    ids = list(Case.objects.filter(status__in=OPEN_STATUSES, next_check_at__lte=now).values_list("pk", flat=True))
     raised = sum(_sweep_case(pk, now, moderators) for pk in ids)
     return {"checked": len(ids), "raised": raised}

@@ -24,7 +24,7 @@ from moderation.categories import BY_CODE
 from .. import evidence as ev
 from ..conf import conf
 from ..models import Case, CaseEvent, Complaint, EventKind, Evidence, Source
-from ..sla import deadlines_for
+from ..sla import deadlines_for, next_check
 from ..targets import Target, is_member, target_resolve
 
 
@@ -67,10 +67,11 @@ def _open_case_for(target: Target, *, category: str, now: datetime, priority: bo
         due = deadlines_for(filed_at=now, urgent=urgent)
         try:
             with transaction.atomic():  # a concurrent first report of the same target wins; join its case
-                case = Case.objects.create(
-                    target_kind=target.kind, target_key=target.key, target_user=target.user, group=target.group,
-                    message=target.message, category=category, urgent=urgent, priority=priority, created_at=now,
-                    triage_due=due.triage_due, decide_due=due.decide_due)
+                case = Case(target_kind=target.kind, target_key=target.key, target_user=target.user,
+                            group=target.group, message=target.message, category=category, urgent=urgent,
+                            priority=priority, created_at=now, triage_due=due.triage_due, decide_due=due.decide_due)
+                case.next_check_at = next_check(case)
+                case.save(force_insert=True)
             return case, True
         except IntegrityError:
             continue
@@ -93,7 +94,8 @@ def _join(case: Case, *, category: str, urgent: bool, priority: bool, due) -> No
         case.decide_due = due.decide_due
         fields.append("decide_due")
     if fields:
-        case.save(update_fields=fields)
+        case.next_check_at = next_check(case)  # the sweep looks again at the tighter deadlines
+        case.save(update_fields=[*fields, "next_check_at"])
 
 
 def _file(*, target: Target, reporter: User | None, category: str, text: str, chosen: list[Message],

@@ -27,7 +27,7 @@ from moderation.models_measures import Measure
 
 from ..feedback import notify_reporters, reporter_state
 from ..models import OPEN_STATUSES, Case, CaseEvent, CaseStatus, Complaint, EventKind, Outcome
-from ..sla import deadlines_for
+from ..sla import deadlines_for, next_check
 
 # The credit a moderator's "false report" decision may take (accounts' fixed "minor" penalty).
 FALSE_REPORT_PENALTY = "minor"
@@ -72,7 +72,8 @@ def case_triage(*, case: Case, moderator: User, category: str | None = None) -> 
         fields += ["category", "urgent", "triage_due", "decide_due"]
     case.status = CaseStatus.TRIAGED
     fields += _triage_fields(case, moderator, now)
-    case.save(update_fields=fields)
+    case.next_check_at = next_check(case)
+    case.save(update_fields=[*fields, "next_check_at"])
     notify_reporters(case)
     return case
 
@@ -89,8 +90,9 @@ def case_assign(*, case: Case, moderator: User, assignee: User) -> Case:
     if case.status == CaseStatus.NEW:
         fields += _triage_fields(case, moderator, now)
     case.status, case.assignee, case.assigned_at = CaseStatus.ASSIGNED, assignee, now
+    case.next_check_at = next_check(case)
     _event(case, EventKind.ASSIGNED, moderator, assignee=assignee.pk)
-    case.save(update_fields=fields)
+    case.save(update_fields=[*fields, "next_check_at"])
     if reporter_state(case) != was:
         notify_reporters(case)
     return case
@@ -163,11 +165,11 @@ def case_decide(*, case: Case, moderator: User, outcome: str, reason: str, measu
     now = timezone.now()
     taken = _linked(case, measure_ids) if measure_ids else []
     taken += [_issue(case, order, moderator=moderator, reason=reason.strip()) for order in measures]
-    fields = ["status", "outcome", "outcome_reason", "decided_by", "decided_at", "escalation"]
+    fields = ["status", "outcome", "outcome_reason", "decided_by", "decided_at", "escalation", "next_check_at"]
     if case.triaged_at is None:
         fields += _triage_fields(case, moderator, now)
     case.status, case.outcome, case.outcome_reason = CaseStatus.DECIDED, outcome, reason.strip()[:2000]
-    case.decided_by, case.decided_at, case.escalation = moderator, now, ""
+    case.decided_by, case.decided_at, case.escalation, case.next_check_at = moderator, now, "", None
     case.save(update_fields=fields)
     if taken:
         case.measures.add(*taken)
@@ -206,9 +208,11 @@ def case_merge(*, source: Case, into: Case, moderator: User) -> Case:
     into.urgent, into.priority = into.urgent or source.urgent, into.priority or source.priority
     into.triage_due, into.decide_due = min(into.triage_due, source.triage_due), min(into.decide_due,
                                                                                     source.decide_due)
-    into.save(update_fields=["urgent", "priority", "triage_due", "decide_due"])
+    into.next_check_at = next_check(into)
+    into.save(update_fields=["urgent", "priority", "triage_due", "decide_due", "next_check_at"])
     source.status, source.merged_into, source.closed_at = CaseStatus.MERGED, into, timezone.now()
-    source.save(update_fields=["status", "merged_into", "closed_at"])
+    source.next_check_at = None
+    source.save(update_fields=["status", "merged_into", "closed_at", "next_check_at"])
     numbers = [c.number for c in moved]
     _event(source, EventKind.MERGED, moderator, into=into.pk, complaints=numbers)
     _event(into, EventKind.MERGED, moderator, merged_from=source.pk, complaints=numbers)

@@ -88,8 +88,18 @@ def test_a_normal_case_is_nearing_only_in_the_last_quarter_of_its_window(chat, m
 def test_the_celery_task_runs_the_sweep_and_is_idempotent(chat):
     complaint = services.complaint_file(reporter=chat["reporter"], target=f"message:{chat['messages'][1].pk}",
                                         category="PLT-THREAT")
-    Case.objects.filter(pk=complaint.case_id).update(created_at=timezone.now() - timedelta(hours=3),
-                                                     triage_due=timezone.now() - timedelta(hours=2),
-                                                     decide_due=timezone.now() - timedelta(hours=2))
+    past = timezone.now() - timedelta(hours=2)  # as if filed three hours ago
+    Case.objects.filter(pk=complaint.case_id).update(created_at=past - timedelta(hours=1), triage_due=past,
+                                                     decide_due=past, next_check_at=past)
     assert sla_sweep.delay().get() == {"checked": 1, "raised": 2}
-    assert sla_sweep.delay().get() == {"checked": 1, "raised": 0}
+    assert sla_sweep.delay().get() == {"checked": 0, "raised": 0}  # nothing left to raise: not even read again
+
+
+def test_an_urgent_report_joining_a_case_brings_its_tighter_deadline_to_the_sweep(chat):
+    first = services.complaint_file(reporter=chat["reporter"], target=f"message:{chat['messages'][1].pk}",
+                                    category="PLT-SPAM")  # due in 3 working days
+    services.complaint_file(reporter=chat["owner"], target=f"message:{chat['messages'][1].pk}",
+                            category="PLT-THREAT")  # joins: the case is now due within the hour
+    later = first.created_at + timedelta(minutes=61)
+    assert services.sla_sweep_run(now=later)["raised"] == 2
+    assert Case.objects.get(pk=first.case_id).escalation == "overdue"
