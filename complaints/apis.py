@@ -121,7 +121,7 @@ class StatisticsApi(APIView):
 
     @extend_schema(responses=StatisticsOut)
     def get(self, request):
-        figures = selectors.complaint_statistics_recent()
+        figures = selectors.complaint_statistics_public()
         return Response(StatisticsOut(asdict(figures)).data)
 
 

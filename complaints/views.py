@@ -86,7 +86,7 @@ def report_detail(request, number: str):
 @require_GET
 def statistics_page(request):
     """Public (no login): reports received and handled per month and category, handling times, share within SLA."""
-    figures = selectors.complaint_statistics_recent()
+    figures = selectors.complaint_statistics_public()
     return render(request, "complaints/statistics.html", {
         "figures": figures, "charts": statistics_charts(figures),
         "by_category": selectors.statistics_by_category(figures),

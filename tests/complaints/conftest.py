@@ -8,6 +8,16 @@ from tests.factories import ORIGIN, UserFactory, add_member, make_group
 from tests.moderation.screening_fixtures import _fresh_screening_state, rule  # noqa: F401
 
 
+@pytest.fixture(autouse=True)
+def _fresh_statistics():
+    """The public figures are cached for a few minutes; each test counts its own reports."""
+    from django.core.cache import cache
+
+    from complaints.selectors import STATISTICS_CACHE_KEY
+
+    cache.delete(STATISTICS_CACHE_KEY)
+
+
 @pytest.fixture
 def notices(monkeypatch):
     """Every broadcast handed to the transport after commit, as ``(channel-layer group names, event)``."""
