@@ -208,7 +208,9 @@ def _new_owner_check(*, user: User, group: Group) -> None:
     through ``group.create.check``), the tier's verification level and grade, and the cap of groups owned."""
     user = User.objects.get(pk=user.pk)  # fresh level and score: an offer may wait days for its acceptance
     account_create_check(user=user)
-    run_hooks("group.create.check", user=user, name=group.name, category=group.category)
+    # ``occasion`` lets a hook that concerns new groups only tell a transfer apart (today the emergency switch that
+    # stops group creation also stops transfers: the conservative reading while an emergency lasts).
+    run_hooks("group.create.check", user=user, name=group.name, category=group.category, occasion="transfer")
     grade = grade_permissions_for(user)
     if group.tier is not None:
         tiers.owner_qualify(user=user, tier=group.tier, grade=grade)
