@@ -86,6 +86,8 @@ class Case(models.Model):
     next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     class Meta:
+        verbose_name = "举报案件 / complaint case"
+        verbose_name_plural = "举报案件 / complaint cases"
         constraints = [
             models.UniqueConstraint(fields=["target_key"], condition=models.Q(status__in=["new", "triaged", "assigned"]),
                                     name="case_one_open_per_target"),
@@ -122,6 +124,8 @@ class Complaint(models.Model):
     false_report = models.BooleanField(default=False, help_text="found malicious by a moderator")
 
     class Meta:
+        verbose_name = "举报单 / report"
+        verbose_name_plural = "举报单 / reports"
         indexes = [models.Index(fields=["reporter", "-created_at"])]
 
     def __str__(self) -> str:
@@ -135,6 +139,10 @@ class Evidence(models.Model):
     snapshot = models.JSONField()
     sha256 = models.CharField(max_length=64)
     frozen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "冻结证据 / frozen evidence"
+        verbose_name_plural = "冻结证据 / frozen evidence"
 
     def __str__(self) -> str:
         return f"evidence of {self.complaint_id} ({self.sha256[:12]})"
@@ -173,6 +181,8 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "案件记录 / case event"
+        verbose_name_plural = "案件记录 / case events"
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -189,6 +199,8 @@ class SlaAlert(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "时限提醒 / SLA alert"
+        verbose_name_plural = "时限提醒 / SLA alerts"
         constraints = [models.UniqueConstraint(fields=["case", "stage", "level"], name="slaalert_once")]
 
     def __str__(self) -> str:
@@ -203,6 +215,8 @@ class Holiday(models.Model):
     working = models.BooleanField(default=False, help_text="a weekend day that is a working day (调休上班)")
 
     class Meta:
+        verbose_name = "节假日 / holiday"
+        verbose_name_plural = "节假日表 / holidays"
         ordering = ["date"]
 
     def __str__(self) -> str:
@@ -217,6 +231,8 @@ class DutyShift(models.Model):
     ends_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = "值班 / duty shift"
+        verbose_name_plural = "值班表 / duty shifts"
         ordering = ["starts_at"]
 
     def __str__(self) -> str:
