@@ -8,6 +8,7 @@ from django.test import Client
 from accounts import selectors, services
 from accounts.models import Agreement, AgreementAcceptance, User
 from accounts.providers import MemorySmsSender
+from groupchat.core.models import LogEntry
 from tests.factories import UserFactory
 
 from .conftest import NAME, NUMBER
@@ -172,6 +173,8 @@ def test_sign_up_without_the_box_is_refused_and_keeps_what_was_typed():
     accepted = AgreementAcceptance.objects.filter(user=user)
     assert {a.agreement.kind for a in accepted} >= {"service", "convention", "privacy"}
     assert {a.ip for a in accepted} == {"198.51.100.7"}
+    logged = LogEntry.objects.get(kind="agreement.accept", actor_id=user.pk)  # the full origin, in the network log
+    assert logged.ip == "198.51.100.7" and "privacy:2026.1" in logged.data["versions"]
     assert selectors.agreements_missing(user) == []
 
 
