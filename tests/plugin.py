@@ -1,5 +1,5 @@
 """Loaded first (pyproject addopts ``-p tests.plugin``): points the suite at real PostgreSQL and Redis, and counts the
-tests that prove each clause of REGULATION.md (``@pytest.mark.clause("G8a")``)."""
+tests that prove each clause of the law (``@pytest.mark.clause("G8a")``; the clauses: docs/compliance.md)."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def pytest_runtest_makereport(item, call):
 def clause_table(collected: Counter[str], passed: Counter[str] | None) -> list[str]:
     from groupchat.clauses import CLAUSES
 
-    lines = ["", "Clause coverage (REGULATION.md §1): tests that prove each duty"]
+    lines = ["", "Clause coverage (docs/compliance.md): tests that prove each duty"]
     uncovered = []
     for clause, title in CLAUSES.items():
         n = collected.get(clause, 0)
