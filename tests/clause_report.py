@@ -106,13 +106,13 @@ def main(argv: list[str] | None = None) -> int:
         current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else ""
         if current != text:
             sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), text.splitlines(True),
-                                                       "docs/compliance.md (committed)", "regenerated"))
-            print("docs/compliance.md is stale: run `make clauses` and commit it.")
+                                                       f"{OUTPUT.name} (committed)", "regenerated"))
+            print(f"{OUTPUT} is stale: run `make clauses` and commit it.")
             return 1
-        print("docs/compliance.md is current.")
+        print(f"{OUTPUT} is current.")
         return 0
     OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    print(f"wrote {OUTPUT}")
     return 0
 
 
