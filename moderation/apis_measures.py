@@ -8,6 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from groupchat.core.openapi import name_input_components
 from groupchat.core.origin import Origin
 
 from .appeals import appeal_file, appeal_open
@@ -62,3 +63,6 @@ class MeasureAppealApi(APIView):
         appeal = appeal_file(measure=measure, user=request.user, text=data.validated_data["text"],
                              origin=Origin.from_request(request))
         return Response(appeal_payload(appeal), status=status.HTTP_201_CREATED)
+
+
+name_input_components(globals())
