@@ -16,22 +16,23 @@ from django.utils import timezone
 class LegalHold(models.Model):
     """An authority's order to keep records past the retention period: by user, group and/or time range."""
 
-    authority = models.CharField("requesting authority", max_length=200)
-    document_number = models.CharField(max_length=100)
-    reason = models.TextField()
-    user_id = models.BigIntegerField("user id", null=True, blank=True, db_index=True)  # not a FK: outlives the account
-    group_code = models.CharField(max_length=10, blank=True, db_index=True)
-    starts_at = models.DateTimeField("from", null=True, blank=True)
-    ends_at = models.DateTimeField("until", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-    released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    authority = models.CharField("提出机关 / requesting authority", max_length=200)
+    document_number = models.CharField("文书编号 / document number", max_length=100)
+    reason = models.TextField("事由 / reason")
+    user_id = models.BigIntegerField("用户 ID / user id", null=True, blank=True, db_index=True)  # not a FK: outlives the account
+    group_code = models.CharField("群号 / group code", max_length=10, blank=True, db_index=True)
+    starts_at = models.DateTimeField("起 / from", null=True, blank=True)
+    ends_at = models.DateTimeField("止 / until", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人 / created by", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("创建时间 / created at", default=timezone.now)
+    released_at = models.DateTimeField("解除时间 / released at", null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解除人 / released by", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
-    release_reason = models.TextField(blank=True)
+    release_reason = models.TextField("解除理由 / release reason", blank=True)
 
     class Meta:
-        verbose_name = "legal hold"
+        verbose_name = "法律保全 / legal hold"
+        verbose_name_plural = "法律保全 / legal hold"
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
@@ -56,28 +57,29 @@ class LegalHold(models.Model):
 
 
 class RunStatus(models.TextChoices):
-    RUNNING = "running", "running"
-    DONE = "done", "done"
-    FAILED = "failed", "failed"
+    RUNNING = "running", "进行中 / running"
+    DONE = "done", "完成 / done"
+    FAILED = "failed", "失败 / failed"
 
 
 class RetentionRun(models.Model):
     """One run of the retention sweep: the cutoff it used and what it purged and kept."""
 
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    cutoff = models.DateTimeField(help_text="records created before this were purged, unless held")
-    retention_days = models.PositiveIntegerField()
-    status = models.CharField(max_length=8, choices=RunStatus.choices, default=RunStatus.RUNNING)
-    purged = models.BigIntegerField(default=0)
-    moved_to_hold = models.BigIntegerField(default=0)
-    held_copies_released = models.BigIntegerField(default=0)
-    first_purged_id = models.BigIntegerField(null=True, blank=True)
-    last_purged_id = models.BigIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    started_at = models.DateTimeField("开始 / started", default=timezone.now)
+    finished_at = models.DateTimeField("结束 / finished", null=True, blank=True)
+    cutoff = models.DateTimeField("截止点 / cutoff", help_text="records created before this were purged, unless held")
+    retention_days = models.PositiveIntegerField("保存天数 / retention days")
+    status = models.CharField("状态 / status", max_length=8, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    purged = models.BigIntegerField("已清除 / purged", default=0)
+    moved_to_hold = models.BigIntegerField("转入保全 / moved to hold", default=0)
+    held_copies_released = models.BigIntegerField("释放的保全副本 / held copies released", default=0)
+    first_purged_id = models.BigIntegerField("首条清除 ID / first purged id", null=True, blank=True)
+    last_purged_id = models.BigIntegerField("末条清除 ID / last purged id", null=True, blank=True)
+    error = models.TextField("错误 / error", blank=True)
 
     class Meta:
-        verbose_name = "retention run"
+        verbose_name = "日志清理批次 / retention run"
+        verbose_name_plural = "日志清理批次 / retention run"
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
@@ -88,21 +90,22 @@ class HeldLogEntry(models.Model):
     """A network-log record a legal hold kept when the purge removed it from the log: its canonical form exactly as
     it was sealed (so it still verifies against its seal), plus the columns to search by."""
 
-    log_id = models.BigIntegerField(unique=True)
-    created_at = models.DateTimeField(db_index=True)
-    kind = models.CharField(max_length=40)
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    target_id = models.BigIntegerField(null=True, blank=True)
-    group_code = models.CharField(max_length=10, blank=True, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    columns = models.JSONField()
-    canonical = models.TextField()
-    holds = models.ManyToManyField(LegalHold, related_name="held_entries")
-    run = models.ForeignKey(RetentionRun, on_delete=models.PROTECT, related_name="held_entries")
-    moved_at = models.DateTimeField(default=timezone.now)
+    log_id = models.BigIntegerField("日志 ID / log id", unique=True)
+    created_at = models.DateTimeField("创建时间 / created at", db_index=True)
+    kind = models.CharField("类型 / kind", max_length=40)
+    actor_id = models.BigIntegerField("操作人 ID / actor id", null=True, blank=True, db_index=True)
+    target_id = models.BigIntegerField("对象 ID / target id", null=True, blank=True)
+    group_code = models.CharField("群号 / group code", max_length=10, blank=True, db_index=True)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    columns = models.JSONField("列 / columns")
+    canonical = models.TextField("规范形式 / canonical form")
+    holds = models.ManyToManyField(LegalHold, verbose_name="法律保全 / legal holds", related_name="held_entries")
+    run = models.ForeignKey(RetentionRun, verbose_name="清理批次 / retention run", on_delete=models.PROTECT, related_name="held_entries")
+    moved_at = models.DateTimeField("转入时间 / moved at", default=timezone.now)
 
     class Meta:
-        verbose_name = "held network-log record"
+        verbose_name = "保全中的日志记录 / held network-log record"
+        verbose_name_plural = "保全中的日志记录 / held network-log record"
         ordering = ["log_id"]
 
     def __str__(self) -> str:
@@ -117,24 +120,25 @@ class Seal(models.Model):
     ``hash`` and signed with the platform key. Seals are kept after their rows are purged, so the chain verifies.
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
-    slice_start = models.DateTimeField(unique=True)
-    slice_end = models.DateTimeField()
-    count = models.PositiveIntegerField()
-    first_id = models.BigIntegerField(null=True, blank=True)
-    last_id = models.BigIntegerField(null=True, blank=True)
-    columns = models.JSONField()
-    ids = models.BinaryField()
-    digests = models.BinaryField()
-    rows_hash = models.CharField(max_length=64)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
-    signature = models.CharField(max_length=100)
-    key_id = models.CharField(max_length=16)
-    sealed_at = models.DateTimeField(default=timezone.now)
+    seq = models.PositiveBigIntegerField("序号 / sequence", unique=True)
+    slice_start = models.DateTimeField("时段起 / slice start", unique=True)
+    slice_end = models.DateTimeField("时段止 / slice end")
+    count = models.PositiveIntegerField("记录数 / records")
+    first_id = models.BigIntegerField("首条 ID / first id", null=True, blank=True)
+    last_id = models.BigIntegerField("末条 ID / last id", null=True, blank=True)
+    columns = models.JSONField("列 / columns")
+    ids = models.BinaryField("记录 ID / record ids")
+    digests = models.BinaryField("定位摘要 / locators")
+    rows_hash = models.CharField("记录哈希 / rows hash", max_length=64)
+    prev_hash = models.CharField("前一哈希 / previous hash", max_length=64)
+    hash = models.CharField("哈希 / hash", max_length=64, unique=True)
+    signature = models.CharField("签名 / signature", max_length=100)
+    key_id = models.CharField("密钥 ID / key id", max_length=16)
+    sealed_at = models.DateTimeField("封存时间 / sealed at", default=timezone.now)
 
     class Meta:
-        verbose_name = "network-log seal"
+        verbose_name = "日志封存段 / network-log seal"
+        verbose_name_plural = "日志封存段 / network-log seal"
         ordering = ["-seq"]
         permissions = [("verify_seals", "Can run the network-log seal verification")]
 
@@ -145,20 +149,21 @@ class Seal(models.Model):
 class SealVerification(models.Model):
     """The outcome of one verification of the whole seal chain against the log."""
 
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    ok = models.BooleanField()
-    seals = models.PositiveIntegerField(default=0)
-    records = models.BigIntegerField(default=0)
-    purged_seals = models.PositiveIntegerField(default=0)
-    unsealed_records = models.BigIntegerField(default=0)
-    first_problem = models.TextField(blank=True)
-    problems = models.JSONField(default=list)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    started_at = models.DateTimeField("开始 / started", default=timezone.now)
+    finished_at = models.DateTimeField("结束 / finished", null=True, blank=True)
+    ok = models.BooleanField("通过 / OK")
+    seals = models.PositiveIntegerField("封存段 / seals", default=0)
+    records = models.BigIntegerField("记录 / records", default=0)
+    purged_seals = models.PositiveIntegerField("已清理段 / purged seals", default=0)
+    unsealed_records = models.BigIntegerField("未封存记录 / unsealed records", default=0)
+    first_problem = models.TextField("第一处问题 / first problem", blank=True)
+    problems = models.JSONField("问题 / problems", default=list)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人 / requested by", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
 
     class Meta:
-        verbose_name = "seal verification"
+        verbose_name = "封存校验 / seal verification"
+        verbose_name_plural = "封存校验 / seal verification"
         ordering = ["-started_at"]
 
     def __str__(self) -> str:
@@ -166,43 +171,44 @@ class SealVerification(models.Model):
 
 
 class InspectionStatus(models.TextChoices):
-    PENDING = "pending", "awaiting a second officer's approval"
-    APPROVED = "approved", "approved"
-    REJECTED = "rejected", "rejected"
-    EXPORTING = "exporting", "exporting"
-    READY = "ready", "package ready"
-    FAILED = "failed", "export failed"
+    PENDING = "pending", "待第二人批准 / awaiting a second officer's approval"
+    APPROVED = "approved", "已批准 / approved"
+    REJECTED = "rejected", "已驳回 / rejected"
+    EXPORTING = "exporting", "导出中 / exporting"
+    READY = "ready", "可下载 / package ready"
+    FAILED = "failed", "导出失败 / export failed"
 
 
 class InspectionRequest(models.Model):
     """A lawful request for data (G13a): who asks, on what document, for what; approved by a second officer."""
 
-    authority = models.CharField("requesting authority", max_length=200)
-    document_number = models.CharField(max_length=100)
-    legal_basis = models.CharField(max_length=300, blank=True)
-    reason = models.TextField()
-    user_ids = models.JSONField("user ids in scope", default=list, blank=True)
-    group_codes = models.JSONField("group codes in scope", default=list, blank=True)
-    starts_at = models.DateTimeField("from", null=True, blank=True)
-    ends_at = models.DateTimeField("until", null=True, blank=True)
-    status = models.CharField(max_length=10, choices=InspectionStatus.choices, default=InspectionStatus.PENDING,
+    authority = models.CharField("提出机关 / requesting authority", max_length=200)
+    document_number = models.CharField("文书编号 / document number", max_length=100)
+    legal_basis = models.CharField("法律依据 / legal basis", max_length=300, blank=True)
+    reason = models.TextField("事由 / reason")
+    user_ids = models.JSONField("用户 ID / user ids", default=list, blank=True)
+    group_codes = models.JSONField("群号 / group codes", default=list, blank=True)
+    starts_at = models.DateTimeField("起 / from", null=True, blank=True)
+    ends_at = models.DateTimeField("止 / until", null=True, blank=True)
+    status = models.CharField("状态 / status", max_length=10, choices=InspectionStatus.choices, default=InspectionStatus.PENDING,
                               db_index=True)
-    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    entered_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人 / entered by", on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField("录入时间 / entered at", default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审批人 / decided by", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.TextField(blank=True)
-    progress_done = models.BigIntegerField(default=0)
-    progress_total = models.BigIntegerField(default=0)
-    package_path = models.CharField(max_length=500, blank=True)
-    package_sha256 = models.CharField(max_length=64, blank=True)
-    package_size = models.BigIntegerField(default=0)
-    exported_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    decided_at = models.DateTimeField("审批时间 / decided at", null=True, blank=True)
+    decision_note = models.TextField("审批意见 / decision note", blank=True)
+    progress_done = models.BigIntegerField("已完成 / done", default=0)
+    progress_total = models.BigIntegerField("总数 / total", default=0)
+    package_path = models.CharField("数据包路径 / package path", max_length=500, blank=True)
+    package_sha256 = models.CharField("数据包 SHA-256 / package SHA-256", max_length=64, blank=True)
+    package_size = models.BigIntegerField("数据包字节 / package bytes", default=0)
+    exported_at = models.DateTimeField("导出时间 / exported at", null=True, blank=True)
+    error = models.TextField("错误 / error", blank=True)
 
     class Meta:
-        verbose_name = "lawful inspection request"
+        verbose_name = "依法调取请求 / lawful inspection request"
+        verbose_name_plural = "依法调取请求 / lawful inspection request"
         ordering = ["-entered_at"]
         permissions = [
             ("approve_inspectionrequest", "Can approve a lawful inspection request (not one's own)"),
@@ -222,14 +228,15 @@ class InspectionRequest(models.Model):
 class InspectionDownload(models.Model):
     """Every download of an inspection package: who, when, from where."""
 
-    request = models.ForeignKey(InspectionRequest, on_delete=models.PROTECT, related_name="downloads")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    package_sha256 = models.CharField(max_length=64)
+    request = models.ForeignKey(InspectionRequest, verbose_name="调取请求 / request", on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户 / user", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField("时间 / at", default=timezone.now)
+    ip = models.GenericIPAddressField("IP", null=True, blank=True)
+    package_sha256 = models.CharField("数据包 SHA-256 / package SHA-256", max_length=64)
 
     class Meta:
-        verbose_name = "inspection package download"
+        verbose_name = "调取数据包下载记录 / inspection package download"
+        verbose_name_plural = "调取数据包下载记录 / inspection package download"
         ordering = ["-at"]
 
     def __str__(self) -> str:
@@ -242,34 +249,35 @@ class ReportKind(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    BUILDING = "building", "building"
-    READY = "ready", "ready"
-    FAILED = "failed", "failed"
+    BUILDING = "building", "生成中 / building"
+    READY = "ready", "已生成 / ready"
+    FAILED = "failed", "失败 / failed"
 
 
 class RegulatorReport(models.Model):
     """A report to the regulator for a period (G11 报告; the annual report is the year's twelve): measures taken,
     blacklist changes, complaints and handling times, held and blocked content by category, filing changes."""
 
-    kind = models.CharField(max_length=10, choices=ReportKind.choices)
-    period_start = models.DateTimeField()
-    period_end = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=ReportStatus.choices, default=ReportStatus.BUILDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    kind = models.CharField("类型 / kind", max_length=10, choices=ReportKind.choices)
+    period_start = models.DateTimeField("期间起 / period start")
+    period_end = models.DateTimeField("期间止 / period end")
+    status = models.CharField("状态 / status", max_length=10, choices=ReportStatus.choices, default=ReportStatus.BUILDING)
+    created_at = models.DateTimeField("创建时间 / created at", default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人 / created by", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
-    measures_count = models.PositiveIntegerField(default=0)
-    package_path = models.CharField(max_length=500, blank=True)
-    package_sha256 = models.CharField(max_length=64, blank=True)
-    package_size = models.BigIntegerField(default=0)
-    error = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+    measures_count = models.PositiveIntegerField("措施数 / measures", default=0)
+    package_path = models.CharField("数据包路径 / package path", max_length=500, blank=True)
+    package_sha256 = models.CharField("数据包 SHA-256 / package SHA-256", max_length=64, blank=True)
+    package_size = models.BigIntegerField("数据包字节 / package bytes", default=0)
+    error = models.TextField("错误 / error", blank=True)
+    submitted_at = models.DateTimeField("报送时间 / submitted at", null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报送人 / submitted by", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
-    submission_reference = models.CharField(max_length=120, blank=True)
+    submission_reference = models.CharField("报送编号 / submission reference", max_length=120, blank=True)
 
     class Meta:
-        verbose_name = "regulator report"
+        verbose_name = "监管报告 / regulator report"
+        verbose_name_plural = "监管报告 / regulator report"
         ordering = ["-period_end", "-pk"]
         constraints = [models.UniqueConstraint(fields=["kind", "period_start"], condition=Q(kind="monthly"),
                                                name="one_monthly_report_per_month")]
@@ -281,11 +289,12 @@ class RegulatorReport(models.Model):
 class ReportedMeasure(models.Model):
     """A measure's place in exactly one regulator report (the one-to-one makes a second impossible)."""
 
-    measure = models.OneToOneField("moderation.Measure", on_delete=models.PROTECT, related_name="reported_in")
-    report = models.ForeignKey(RegulatorReport, on_delete=models.PROTECT, related_name="measures")
+    measure = models.OneToOneField("moderation.Measure", verbose_name="措施 / measure", on_delete=models.PROTECT, related_name="reported_in")
+    report = models.ForeignKey(RegulatorReport, verbose_name="报告 / report", on_delete=models.PROTECT, related_name="measures")
 
     class Meta:
-        verbose_name = "measure in a regulator report"
+        verbose_name = "已报告的措施 / measure in a regulator report"
+        verbose_name_plural = "已报告的措施 / measure in a regulator report"
 
     def __str__(self) -> str:
         return f"measure {self.measure_id} in report {self.report_id}"
