@@ -58,6 +58,15 @@ class MeasureIssueForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k.value, k.label) for k in MeasureKind if k in kinds]
 
+    def clean(self):
+        data = super().clean()
+        # The blacklist's terms (REGULATION §5.11): 7, 30 or 180 days, or permanent.
+        if data.get("kind") == MeasureKind.BLACKLIST and data.get("duration") not in (
+                *(f"{d}d" for d in BLACKLIST_DAYS), "permanent"):
+            self.add_error("duration", "A blacklist entry lasts 7, 30 or 180 days, or is permanent. / "
+                                       "黑名单期限为7天、30天、180天或永久。")
+        return data
+
 
 def _message_evidence(message: Message) -> dict:
     """The message and the ones around it, as they are now (the snapshot is hashed with the measure)."""

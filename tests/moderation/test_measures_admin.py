@@ -91,3 +91,15 @@ def test_issue_from_a_group_and_from_a_user(client, owner, alice):
                                                 "basis": "11.2", "duration": "permanent"})
     assert refused.status_code == 200 and Measure.objects.count() == 1  # a mute needs an end: the form says so
     assert Measure.objects.get().target_group == group
+
+
+@pytest.mark.clause("G11c")
+def test_blacklist_terms_on_the_form(client, alice):
+    client.force_login(moderator())
+    url = f"/admin/moderation/measure/issue/?user={alice.pk}"
+    form = {"kind": MeasureKind.BLACKLIST, "reason_code": "PLT-FRAUD", "basis": "11.3"}
+    assert client.post(url, {**form, "duration": "3d"}).status_code == 200  # not a blacklist term
+    assert not Measure.objects.exists()
+    assert client.post(url, {**form, "duration": "180d"}).status_code == 302
+    entry = Measure.objects.get(target_user=alice)
+    assert 179 <= (entry.ends_at - entry.starts_at).days <= 180
