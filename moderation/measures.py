@@ -244,8 +244,7 @@ def _apply(measure: Measure, *, origin: Origin | None) -> None:
     kind, group, user, reason = measure.kind, measure.target_group, measure.target_user, measure.reason_code
     operator = measure.operator
     if kind == MeasureKind.SUSPEND_POSTING:
-        group_platform.group_posting_suspend(actor=operator, group=group, until=measure.ends_at, reason=reason,
-                                             origin=origin)
+        _sync(measure, operator=operator, reason=reason, origin=origin)
         _notify(_managers(group), measure)
     elif kind == MeasureKind.CLOSE:
         group_close(actor=operator, group=group, reason=f"{reason} {measure.basis_citation}", origin=origin,
@@ -254,12 +253,10 @@ def _apply(measure: Measure, *, origin: Origin | None) -> None:
     elif kind == MeasureKind.WARNING:
         _notify(_managers(group), measure)  # owner and admins see it in the chat; members do not
     elif kind == MeasureKind.STARS_DOWN:
-        group_platform.group_stars_set(actor=operator, group=group, stars=measure.data["stars"], reason=reason,
-                                       origin=origin)
+        _sync(measure, operator=operator, reason=reason, origin=origin)
         _notify(_managers(group), measure)
     elif kind == MeasureKind.BLACKLIST and group is not None:
-        group_platform.group_blacklist_set(actor=operator, group=group, until=measure.ends_at or PERMANENT,
-                                           reason=reason, origin=origin)
+        _sync(measure, operator=operator, reason=reason, origin=origin)
         _notify(_managers(group), measure)
     elif kind == MeasureKind.CREDIT_DOWN:
         credit_change(user=user, delta=-measure.data["credit_points"], reason_code=reason,
@@ -267,8 +264,7 @@ def _apply(measure: Measure, *, origin: Origin | None) -> None:
                       ref=f"measure:{measure.pk}", origin=origin)
         _notify([user], measure)
     elif kind == MeasureKind.SUSPEND_ADMIN:
-        group_platform.member_admin_suspend(actor=operator, user=user, until=measure.ends_at, reason=reason,
-                                            origin=origin)
+        _sync(measure, operator=operator, reason=reason, origin=origin)
         _notify([user], measure)
     elif kind in (MeasureKind.REVOKE_CREATE, MeasureKind.MUTE_PLATFORM):
         _notify([user], measure)
@@ -326,10 +322,10 @@ def measure_lift(*, measure: Measure, operator: User | None, reason: str, until:
     if shorten:
         _shorten(measure, restriction, until, origin=origin)
     else:
-        _undo(measure, operator=operator, reason=reason, credit_source=credit_source, origin=origin)
         if restriction is not None:
             _identity_rows(measure).delete()
             restriction.delete()
+        _undo(measure, operator=operator, reason=reason, credit_source=credit_source, origin=origin)
         _notify_targets(measure, lifted=True)
     _send_gate_bump(user_ids=[measure.target_user_id] if measure.target_user_id else [],
                     group_ids=[measure.target_group_id] if measure.target_group_id else [])
@@ -353,34 +349,55 @@ def _shorten(measure: Measure, restriction: Restriction, until: datetime, *, ori
     restriction.until = until
     restriction.save(update_fields=["until"])
     _identity_rows(measure).update(until=until)
-    operator, reason = measure.operator, "shortened"
-    if measure.kind == MeasureKind.SUSPEND_POSTING:
-        group_platform.group_posting_suspend(actor=operator, group=measure.target_group, until=until, reason=reason,
-                                             origin=origin)
-    elif measure.kind == MeasureKind.SUSPEND_ADMIN:
-        group_platform.member_admin_suspend(actor=operator, user=measure.target_user, until=until, reason=reason,
-                                            origin=origin)
-    elif measure.kind == MeasureKind.BLACKLIST and measure.target_group_id:
-        group_platform.group_blacklist_set(actor=operator, group=measure.target_group, until=until, reason=reason,
-                                           origin=origin)
+    _sync(measure, operator=measure.operator, reason="shortened", origin=origin)
 
 
 def _undo(measure: Measure, *, operator: User | None, reason: str, credit_source: str,
           origin: Origin | None) -> None:
-    kind, group, user = measure.kind, measure.target_group, measure.target_user
-    if kind == MeasureKind.SUSPEND_POSTING:
-        group_platform.group_posting_resume(actor=operator, group=group, reason=reason, origin=origin)
-    elif kind == MeasureKind.STARS_DOWN:
-        group_platform.group_stars_set(actor=operator, group=group, stars=measure.data["stars_before"],
-                                       reason=reason, origin=origin)
-    elif kind == MeasureKind.BLACKLIST and group is not None:
-        group_platform.group_blacklist_set(actor=operator, group=group, until=None, reason=reason, origin=origin)
-    elif kind == MeasureKind.SUSPEND_ADMIN:
-        group_platform.member_admin_suspend(actor=operator, user=user, until=None, reason=reason, origin=origin)
-    elif kind == MeasureKind.CREDIT_DOWN:
-        credit_change(user=user, delta=measure.data["credit_points"], reason_code=measure.reason_code,
+    """Undo what ``measure`` did, its Restriction row already gone: the state follows the measures still in force."""
+    if measure.kind == MeasureKind.CREDIT_DOWN:
+        credit_change(user=measure.target_user, delta=measure.data["credit_points"], reason_code=measure.reason_code,
                       source=credit_source, operator=operator, reason=reason[:2000] or "measure lifted",
                       ref=f"measure:{measure.pk}", origin=origin)
+    else:
+        _sync(measure, operator=operator, reason=reason, origin=origin)
+
+
+def _in_force_until(kind: str, **target: Any) -> tuple[bool, datetime | None]:
+    """Whether a measure of ``kind`` on the target is in force, and until when the longest of them runs (None:
+    permanent)."""
+    now = timezone.now()
+    untils = [u for u in Restriction.objects.filter(kind=kind, **target).values_list("until", flat=True)
+              if u is None or u > now]
+    if not untils:
+        return False, None
+    return True, None if None in untils else max(untils)
+
+
+def _sync(measure: Measure, *, operator: User | None, reason: str, origin: Origin | None) -> None:
+    """Set the group's or user's state (suspension, blacklist flag, admin suspension, stars) from every measure of
+    this kind still in force on it, so overlapping measures never end one another early."""
+    kind, group, user = measure.kind, measure.target_group, measure.target_user
+    if kind == MeasureKind.SUSPEND_POSTING:
+        on, until = _in_force_until(kind, group=group)
+        if on:
+            group_platform.group_posting_suspend(actor=operator, group=group, until=until, reason=reason,
+                                                 origin=origin)
+        else:
+            group_platform.group_posting_resume(actor=operator, group=group, reason=reason, origin=origin)
+    elif kind == MeasureKind.BLACKLIST and group is not None:
+        on, until = _in_force_until(kind, group=group)
+        group_platform.group_blacklist_set(actor=operator, group=group, until=(until or PERMANENT) if on else None,
+                                           reason=reason, origin=origin)
+    elif kind == MeasureKind.SUSPEND_ADMIN:
+        on, until = _in_force_until(kind, user=user)
+        group_platform.member_admin_suspend(actor=operator, user=user, until=until if on else None, reason=reason,
+                                            origin=origin)
+    elif kind == MeasureKind.STARS_DOWN:
+        in_force = (Measure.objects.filter(kind=kind, change=Change.ISSUE, target_group=group)
+                    .exclude(amendments__change=Change.LIFT).values_list("data", flat=True))
+        stars = min((d["stars"] for d in in_force), default=5)
+        group_platform.group_stars_set(actor=operator, group=group, stars=stars, reason=reason, origin=origin)
 
 
 # --- expiry (the sweep) -------------------------------------------------------------------------------------------
@@ -402,15 +419,15 @@ def restrictions_expire(*, now: datetime | None = None, limit: int = 500) -> int
             if row is None:
                 continue  # another worker ended it, or it was lifted or lengthened meanwhile
             measure = row.measure
+            user_id, group_id = row.user_id, row.group_id
+            row.delete()
             if measure.target_type != TargetType.IDENTITY:
                 _undo(measure, operator=None, reason="expired", credit_source=CreditSource.MEASURE, origin=None)
                 _notify_targets(measure, lifted=True)
-                _send_gate_bump(user_ids=[row.user_id] if row.user_id else [],
-                                group_ids=[row.group_id] if row.group_id else [])
-            record("measure.expire", actor_id=None, target_id=row.user_id,
+                _send_gate_bump(user_ids=[user_id] if user_id else [], group_ids=[group_id] if group_id else [])
+            record("measure.expire", actor_id=None, target_id=user_id,
                    group_code=measure.target_group.code if measure.target_group_id else "",
                    data={"measure": measure.pk, "kind": measure.kind})
-            row.delete()
             ended += 1
     return ended
 

@@ -44,7 +44,7 @@ def group_posting_suspend(*, actor: User | None, group: Group, until: datetime, 
 
     Side effects: audit + network log ``group.settings``; live ``group_status`` (suspended, until) to the group."""
     group = lock_group(group)
-    if group.status == GroupStatus.CLOSED:
+    if group.status == GroupStatus.CLOSED or (group.status == GroupStatus.SUSPENDED and group.status_until == until):
         return group
     group.status, group.status_until, group.status_reason = GroupStatus.SUSPENDED, until, reason[:200]
     send_gate_bump(group_ids=[group.pk])  # a send checked before this commits is checked again at the store

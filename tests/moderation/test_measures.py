@@ -146,18 +146,22 @@ def test_credit_stars_shape_search_joining_and_posting(owner, alice, bob, member
     measure = issue(MeasureKind.STARS_DOWN, operator=mod, target_group=four, stars=3, days=None)
     assert [g.pk for g in selectors.group_search(query="星级测试")] == [five.pk]
     assert selectors.group_search(query=four.code) == []
-    issue(MeasureKind.STARS_DOWN, operator=mod, target_group=four, stars=2, days=None)
+    two = issue(MeasureKind.STARS_DOWN, operator=mod, target_group=four, stars=2, days=None)
     with pytest.raises(ApplicationError) as err:
         services.group_join(user=bob, group=Group.objects.get(pk=four.pk), origin=ORIGIN)
     assert err.value.code == "group_restricted"
     send(alice, four, client_id="at-two")  # 2 stars: members still post
-    issue(MeasureKind.STARS_DOWN, operator=mod, target_group=four, stars=1, days=None)
+    one = issue(MeasureKind.STARS_DOWN, operator=mod, target_group=four, stars=1, days=None)
     refused(alice, four, "group_disabled", client_id="at-one")
     with pytest.raises(ApplicationError) as err:  # only lowered by a measure
         issue(MeasureKind.STARS_DOWN, operator=mod, target_group=four, stars=3, days=None)
     assert err.value.code == "stars_not_lower"
-    # Lifting the 3-star measure gives back the stars it took (4).
+    # The stars follow the measures still in force: lifting the 3-star one changes nothing while 1 star stands;
+    # lifting the 2- and 1-star ones leaves the 4-star measure.
     measure_lift(measure=measure, operator=mod, reason="re-rated", origin=ORIGIN)
+    assert Group.objects.get(pk=four.pk).credit_stars == 1
+    for m in (one, two):
+        measure_lift(measure=m, operator=mod, reason="re-rated", origin=ORIGIN)
     assert Group.objects.get(pk=four.pk).credit_stars == 4
 
 
@@ -247,3 +251,31 @@ def test_info_page_shows_the_credit_stars(client, chat, mod):
     issue(MeasureKind.STARS_DOWN, operator=mod, target_group=chat, stars=3, days=None)
     html = client.get(f"/g/{chat.code}/").content.decode()
     assert 'data-stars="3"' in html and "★★★☆☆" in html
+
+
+@pytest.mark.clause("G11a")
+def test_overlapping_suspensions_never_end_one_another_early(chat, alice, mod):
+    long = issue(MeasureKind.SUSPEND_POSTING, operator=mod, target_group=chat, days=3)
+    short = issue(MeasureKind.SUSPEND_POSTING, operator=mod, target_group=chat, days=1)
+    chat.refresh_from_db()
+    assert chat.status_until == long.ends_at  # the shorter one does not cut the longer one short
+    measure_lift(measure=long, operator=mod, reason="appeal", origin=ORIGIN)
+    chat.refresh_from_db()
+    assert chat.status == GroupStatus.SUSPENDED and chat.status_until == short.ends_at
+    refused(alice, chat, "group_suspended")
+    measure_lift(measure=short, operator=mod, reason="rectified", origin=ORIGIN)
+    send(alice, chat, client_id="open-again")
+
+
+@pytest.mark.clause("G11b")
+def test_overlapping_admin_suspensions_follow_the_longest(chat, alice, mod):
+    Membership.objects.filter(group=chat, user=alice).update(role="admin")
+    first = issue(MeasureKind.SUSPEND_ADMIN, operator=mod, target_user=alice, days=5)
+    issue(MeasureKind.SUSPEND_ADMIN, operator=mod, target_user=alice, days=2)
+    assert Membership.objects.get(group=chat, user=alice).admin_suspended_until == first.ends_at
+    Restriction.objects.filter(measure=first).update(until=timezone.now() - timedelta(seconds=1))
+    from moderation.measures import restrictions_expire
+
+    assert restrictions_expire() == 1
+    still = Membership.objects.get(group=chat, user=alice).admin_suspended_until
+    assert still is not None and still > timezone.now()
