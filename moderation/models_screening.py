@@ -46,6 +46,8 @@ class ScreeningRule(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = "审核规则 / screening rule"
+        verbose_name_plural = "审核规则 / screening rules"
         constraints = [models.UniqueConstraint(fields=["keyword", "category"], name="screening_rule_unique")]
         indexes = [models.Index(fields=["category", "enabled"])]
 
@@ -64,6 +66,10 @@ class RuleChange(models.Model):
                               related_name="+")
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "规则变更记录 / rule change"
+        verbose_name_plural = "规则变更记录 / rule changes"
 
     def __str__(self) -> str:
         return f"v{self.pk} {self.change} rule {self.rule_id_ref}"
@@ -97,6 +103,10 @@ class BlockedAttempt(models.Model):
     matched = models.JSONField(default=list, help_text="the normalised keywords found")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    class Meta:
+        verbose_name = "拦截记录 / blocked attempt"
+        verbose_name_plural = "拦截记录 / blocked attempts"
+
     def __str__(self) -> str:
         return f"blocked {self.field} by {self.sender_id} ({self.category})"
 
@@ -127,6 +137,8 @@ class HeldMessage(models.Model):
     message_id_ref = models.BigIntegerField(null=True, blank=True, help_text="the stored message, once released")
 
     class Meta:
+        verbose_name = "待审消息 / held message"
+        verbose_name_plural = "待审消息 / held messages"
         constraints = [models.UniqueConstraint(fields=["sender", "client_id"], name="held_sender_client_unique")]
         indexes = [models.Index(fields=["status", "created_at"])]
         permissions = [("review_screening", "Can review held and flagged messages")]
@@ -159,6 +171,8 @@ class FlaggedItem(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = "标记待查内容 / flagged item"
+        verbose_name_plural = "标记待查内容 / flagged items"
         constraints = [models.UniqueConstraint(fields=["sender", "client_id"], condition=models.Q(field="message"),
                                                name="flagged_message_unique")]
         indexes = [models.Index(fields=["status", "created_at"])]
@@ -189,6 +203,8 @@ class EmergencySwitch(models.Model):
     reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
+        verbose_name = "应急开关 / emergency switch"
+        verbose_name_plural = "应急开关 / emergency switches"
         constraints = [models.UniqueConstraint(fields=["kind", "scope"], name="emergency_switch_unique")]
         permissions = [("toggle_emergency_switch", "Can toggle emergency switches")]
 
@@ -205,6 +221,10 @@ class SwitchToggle(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     reason = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "开关操作记录 / switch toggle"
+        verbose_name_plural = "开关操作记录 / switch toggles"
 
     def __str__(self) -> str:
         return f"{self.kind}@{self.scope} -> {'on' if self.on else 'off'} by {self.actor_id}"
