@@ -102,3 +102,15 @@ def test_my_measures_page_files_an_appeal(client, alice, mod):
     assert response.status_code == 302
     assert Appeal.objects.get(measure=measure).appellant == alice
     assert "appeal-form" not in client.get("/me/measures/").content.decode()
+
+
+@pytest.mark.clause("G11a")
+def test_admins_see_their_groups_warning_but_only_the_owner_appeals(owner, alice, bob, member_of, mod, api):
+    group = make_group(owner)
+    member_of(group, alice, role="admin")
+    member_of(group, bob)
+    warning = issue(MeasureKind.WARNING, operator=mod, target_group=group, days=3)
+    seen = api(alice).get("/api/v1/moderation/measures/").json()["measures"]
+    assert [m["id"] for m in seen] == [warning.pk] and not seen[0]["appealable"] and seen[0]["ends_at"]
+    assert api(bob).get("/api/v1/moderation/measures/").json()["measures"] == []
+    assert api(owner).get("/api/v1/moderation/measures/").json()["measures"][0]["appealable"]
