@@ -53,6 +53,18 @@ def _excerpt(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
+def _measure_link(obj) -> str:
+    """One click to the measure form (admin_measures) against the sender, or the stored message when there is one."""
+    message_id = getattr(obj, "message_id_ref", None)
+    if message_id:
+        return format_html('<a href="/admin/moderation/measure/issue/?message={}">作出处置 / Issue a measure…</a>',
+                           message_id)
+    if obj.sender_id:
+        return format_html('<a href="/admin/moderation/measure/issue/?user={}">作出处置 / Issue a measure…</a>',
+                           obj.sender_id)
+    return "—"
+
+
 def _context_table(lines) -> str:
     rows = format_html_join(
         "", '<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
@@ -186,7 +198,7 @@ class RuleChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(BlockedAttempt)
 class BlockedAttemptAdmin(ReadOnlyAdmin):
-    list_display = ("id", "created_at", "field", "category", "sender", "group", "excerpt", "matched")
+    list_display = ("id", "created_at", "field", "category", "sender", "group", "excerpt", "matched", "measure")
     list_filter = ("field", "category", "created_at")
     search_fields = ("body", "sender__username", "sender__nickname", "group__code", "group__name", "client_id")
     list_select_related = ("sender", "group")
@@ -196,6 +208,10 @@ class BlockedAttemptAdmin(ReadOnlyAdmin):
     def excerpt(self, obj):
         return _excerpt(obj.body)
 
+    @admin.display(description="measure / 处置")
+    def measure(self, obj):
+        return _measure_link(obj)
+
 
 class RemoveForm(forms.Form):
     reason = forms.ChoiceField(label="Reason / 理由", choices=CATEGORY_CHOICES)
@@ -203,12 +219,14 @@ class RemoveForm(forms.Form):
 
 @admin.register(HeldMessage)
 class HeldMessageAdmin(NoAddDeleteAdmin):
-    list_display = ("id", "created_at", "group", "sender", "excerpt", "category", "reason", "status", "decided_by")
+    list_display = ("id", "created_at", "group", "sender", "excerpt", "category", "reason", "status", "decided_by",
+                    "measure")
     list_filter = ("status", "reason", "category", "created_at")
     search_fields = ("body", "sender__username", "sender__nickname", "group__code", "group__name")
     list_select_related = ("sender", "group", "decided_by")
     readonly_fields = ("group", "sender", "client_id", "body", "category", "reason", "rule_ids", "status",
-                       "created_at", "decided_by", "decided_at", "decision_reason", "message_id_ref", "context")
+                       "created_at", "decided_by", "decided_at", "decision_reason", "message_id_ref", "context",
+                       "measure")
     fields = readonly_fields
     actions = ["release", "remove"]
     change_form_template = "moderation/screening/held_change_form.html"
@@ -219,6 +237,10 @@ class HeldMessageAdmin(NoAddDeleteAdmin):
     @admin.display(description="text / 内容")
     def excerpt(self, obj):
         return _excerpt(obj.body)
+
+    @admin.display(description="measure / 处置")
+    def measure(self, obj):
+        return _measure_link(obj)
 
     @admin.display(description="Context / 上下文")
     def context(self, obj):
@@ -271,7 +293,8 @@ class HeldMessageAdmin(NoAddDeleteAdmin):
 
 @admin.register(FlaggedItem)
 class FlaggedItemAdmin(NoAddDeleteAdmin):
-    list_display = ("id", "created_at", "field", "group", "sender", "excerpt", "category", "status", "decided_by")
+    list_display = ("id", "created_at", "field", "group", "sender", "excerpt", "category", "status", "decided_by",
+                    "measure")
     list_filter = ("status", "field", "category", "created_at")
     search_fields = ("body", "sender__username", "sender__nickname", "group__code", "group__name")
     list_select_related = ("sender", "group", "decided_by")
@@ -286,6 +309,10 @@ class FlaggedItemAdmin(NoAddDeleteAdmin):
     @admin.display(description="text / 内容")
     def excerpt(self, obj):
         return _excerpt(obj.body)
+
+    @admin.display(description="measure / 处置")
+    def measure(self, obj):
+        return _measure_link(obj)
 
     @admin.display(description="Context / 上下文")
     def context(self, obj):

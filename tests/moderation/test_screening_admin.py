@@ -95,9 +95,13 @@ def test_held_page_shows_context_and_releases(moderator_client, rule, group, ali
     url = f"/admin/moderation/heldmessage/{held.held_id}/change/"
     page = moderator_client.get(url).content.decode()
     assert "网上赌场0" in page and 'name="_release"' in page and 'name="_remove"' in page
+    assert f"/admin/moderation/measure/issue/?user={alice.pk}" in page  # a measure is one click away
     response = moderator_client.post(url, {"_release": "1"})
     assert response.status_code == 302
-    assert HeldMessage.objects.get().status == "released"
+    released = HeldMessage.objects.get()
+    assert released.status == "released"
+    listing = moderator_client.get("/admin/moderation/heldmessage/").content.decode()
+    assert f"/admin/moderation/measure/issue/?message={released.message_id_ref}" in listing
 
 
 @pytest.mark.clause("G5a")
