@@ -19,6 +19,7 @@ from .apis_tiers import pending_review_response
 from .history import HISTORY_PARAMETERS, SEQ_MAX, history_body, history_params
 from .models import GroupApplication, JoinRequest, Membership
 from .payloads import group_payload, member_payload
+from .services.messages import Held
 
 Free = inline_serializer("Object", fields={})  # responses documented by example in docs/protocol.md
 
@@ -204,6 +205,8 @@ class MessageListApi(APIView):
         data.is_valid(raise_exception=True)
         result = services.message_send(sender=request.user, group_code=code, origin=_origin(request),
                                        **data.validated_data)
+        if isinstance(result, Held):  # screening keeps it for a moderator (docs/protocol.md, "Held messages")
+            return Response({"held": result.as_dict(request.user.language)}, status=status.HTTP_202_ACCEPTED)
         return Response({"message": result.payload, "duplicate": not result.created},
                         status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
