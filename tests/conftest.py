@@ -102,6 +102,7 @@ _SEEDS = [
     ("accounts.migrations.0003_seed_agreements_grades", "seed"),
     ("accounts.migrations.0004_privacy_policy", "seed"),
     ("groups.migrations.0003_default_tiers_categories", "forwards"),
+    ("groups.migrations.0007_tier_owner_qualification", "forwards"),  # the caps and review of REGULATION §5.2
 ]
 
 
