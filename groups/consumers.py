@@ -29,6 +29,7 @@ from . import selectors, services
 from .codes import is_well_formed
 from .payloads import messages_frame, page_payload
 from .services.messages import Held, SendRequest, message_batch_check, message_batch_store
+from .services.sockets import socket_closed, socket_opened
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.language = user.language
         self.origin = Origin.from_scope(self.scope)
         self.codes: set[str] = set(await database_thread(selectors.group_codes_for_user)(user_id=user.pk))
+        await database_thread(socket_opened)(user=user, origin=self.origin)
         # Subscribe before accepting, so nothing committed after the client's first resume can slip past it.
         await group_add_many(self.channel_layer, [user_channel_group(user.pk), *map(group_channel_group, self.codes)],
                              self.channel_name)
@@ -106,6 +108,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_discard(user_channel_group(self.user.pk), self.channel_name)
         for group_code in self.codes:
             await self.channel_layer.group_discard(group_channel_group(group_code), self.channel_name)
+        try:
+            await database_thread(socket_closed)(user=self.user, origin=self.origin, code=code)
+        except Exception:  # the database may be what went away; the socket still has to be let go
+            log.warning("socket.disconnect of user %s not recorded", self.user.pk, exc_info=True)
 
     # --- JSON with orjson (the hot path encodes every delivery) -------------------------------------------------
     @classmethod

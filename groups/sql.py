@@ -130,27 +130,28 @@ class StoreRow:
 # no measure can commit between this comparison and the insert.
 _STORE_BATCH = f"""
 WITH r AS (
-  SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-    AS r(group_id, k, gate, sender_id, client_id, kind, body, ip, port, user_agent, data)
+  SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    AS r(group_id, k, gate, sender_id, client_id, kind, body, ip, port, user_agent, server_ip, server_port, data)
 ),
-locked AS MATERIALIZED (SELECT id, send_gate FROM {_GROUP} WHERE id = ANY($12) ORDER BY id FOR UPDATE),
+locked AS MATERIALIZED (SELECT id, send_gate FROM {_GROUP} WHERE id = ANY($14) ORDER BY id FOR UPDATE),
 ok AS MATERIALIZED (SELECT r.* FROM r JOIN locked l ON l.id = r.group_id AND l.send_gate = r.gate),
 v AS (SELECT group_id AS id, count(*) AS n FROM ok GROUP BY group_id),
 seqs AS (
-  UPDATE {_GROUP} AS g SET last_seq = g.last_seq + v.n, last_message_at = $13
-  FROM v WHERE g.id = ANY($12) AND g.id = v.id
+  UPDATE {_GROUP} AS g SET last_seq = g.last_seq + v.n, last_message_at = $15
+  FROM v WHERE g.id = ANY($14) AND g.id = v.id
   RETURNING g.id, g.code, g.last_seq - v.n AS before
 ),
 ins AS (
   INSERT INTO {_MESSAGE} (group_id, seq, sender_id, client_id, kind, body, created_at, removed_reason)
-  SELECT ok.group_id, s.before + ok.k, ok.sender_id, ok.client_id, ok.kind, ok.body, $13, ''
+  SELECT ok.group_id, s.before + ok.k, ok.sender_id, ok.client_id, ok.kind, ok.body, $15, ''
   FROM ok JOIN seqs s ON s.id = ok.group_id
   ORDER BY ok.group_id, ok.k
   RETURNING id, group_id, seq, sender_id, client_id
 ),
 log AS (
-  INSERT INTO {_LOG} (created_at, kind, actor_id, group_code, target_id, ip, port, user_agent, data)
-  SELECT $13, 'message.sent', ins.sender_id, s.code, NULL, ok.ip, ok.port, ok.user_agent,
+  INSERT INTO {_LOG} (created_at, kind, actor_id, group_code, target_id, ip, port, user_agent, server_ip, server_port,
+                      data)
+  SELECT $15, 'message.sent', ins.sender_id, s.code, NULL, ok.ip, ok.port, ok.user_agent, ok.server_ip, ok.server_port,
          ok.data || jsonb_build_object('message_id', ins.id, 'seq', ins.seq)
   FROM ins JOIN seqs s ON s.id = ins.group_id JOIN ok ON ok.sender_id = ins.sender_id AND ok.client_id = ins.client_id
   ORDER BY ins.group_id, ins.seq
@@ -158,7 +159,7 @@ log AS (
 SELECT id, group_id, seq FROM ins
 """
 _STORE_BATCH_TYPES = ("bigint[]", "bigint[]", "bigint[]", "bigint[]", "text[]", "text[]", "text[]", "inet[]",
-                      "integer[]", "text[]", "jsonb[]", "bigint[]", "timestamptz")
+                      "integer[]", "text[]", "inet[]", "integer[]", "jsonb[]", "bigint[]", "timestamptz")
 
 Stored = tuple[int, int] | None  # (message id, seq), or None: its group's send gate changed since the check
 
@@ -172,7 +173,8 @@ def store_batch(rows: Sequence[StoreRow], now: datetime) -> list[Stored]:
         return store_batch_orm(rows, now)
     columns = [list(column) for column in zip(*[
         (r.group_id, r.k, r.gate, r.sender_id, r.client_id, r.kind, r.body, r.origin.ip, r.origin.port,
-         r.origin.user_agent, orjson.dumps(message_log_data(kind=r.kind, body=r.body)).decode())
+         r.origin.user_agent, r.origin.server_ip, r.origin.server_port,
+         orjson.dumps(message_log_data(kind=r.kind, body=r.body)).decode())
         for r in rows], strict=True)]
     # Inside a caller's transaction (an HTTP send under an outer atomic), a savepoint keeps a refused batch (a raced
     # retry: IntegrityError) from aborting the caller's transaction; outside one, the statement is its own.
@@ -208,6 +210,7 @@ def store_batch_orm(rows: Sequence[StoreRow], now: datetime) -> list[Stored]:
         LogEntry.objects.bulk_create([
             LogEntry(created_at=now, kind="message.sent", actor_id=r.sender_id, group_code=locked[r.group_id].code,
                      ip=r.origin.ip, port=r.origin.port, user_agent=r.origin.user_agent,
+                     server_ip=r.origin.server_ip, server_port=r.origin.server_port,
                      data={**message_log_data(kind=r.kind, body=r.body), "message_id": m.pk, "seq": m.seq})
             for r, m in zip(keep, messages, strict=True)])
     return _line_up(rows, [(m.pk, m.group_id, m.seq) for m in messages])

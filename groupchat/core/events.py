@@ -32,11 +32,14 @@ def record(
         ip=origin.ip,
         port=origin.port,
         user_agent=origin.user_agent,
+        server_ip=origin.server_ip,
+        server_port=origin.server_port,
         data=data or {},
     )
 
 
-_MANY_COLUMNS = ("created_at", "kind", "actor_id", "group_code", "target_id", "ip", "port", "user_agent", "data")
+_MANY_COLUMNS = ("created_at", "kind", "actor_id", "group_code", "target_id", "ip", "port", "user_agent", "server_ip",
+                 "server_port", "data")
 
 
 def record_many(rows: list[dict[str, Any]]) -> None:
@@ -44,6 +47,7 @@ def record_many(rows: list[dict[str, Any]]) -> None:
     ``at`` required and ``origin`` an Origin; call inside the service's transaction, as for ``record``."""
     insert_rows(LogEntry, _MANY_COLUMNS, [
         (row["at"], row["kind"], row.get("actor_id"), row.get("group_code", ""), row.get("target_id"),
-         (origin := row.get("origin") or SYSTEM).ip, origin.port, origin.user_agent, row.get("data") or {})
+         (origin := row.get("origin") or SYSTEM).ip, origin.port, origin.user_agent, origin.server_ip,
+         origin.server_port, row.get("data") or {})
         for row in rows
     ])

@@ -23,7 +23,10 @@ class LogEntry(models.Model):
     group_code = models.CharField(_("group code"), max_length=10, blank=True, db_index=True)
     target_id = models.BigIntegerField(_("target id"), null=True, blank=True)  # the user or object acted upon, when there is one
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    port = models.PositiveIntegerField(_("port"), null=True, blank=True)
+    port = models.PositiveIntegerField(_("port"), null=True, blank=True)  # the client's source port
+    # The destination: this server's address and port the connection arrived at (G13b, the 2018 assessment rules).
+    server_ip = models.GenericIPAddressField(_("server IP address"), null=True, blank=True)
+    server_port = models.PositiveIntegerField(_("server port"), null=True, blank=True)
     user_agent = models.CharField(_("device (user agent)"), max_length=400, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
 

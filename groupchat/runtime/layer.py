@@ -32,6 +32,50 @@ Receiver = Callable[[dict[str, Any]], bool]
 
 
 class _DirectShard(RedisSingleShardConnection):
+    async def _do_receiving(self) -> None:
+        """channels_redis' receive loop, plus getting the subscriptions back after Redis was lost (a restart, a
+        failover): the library's loop logs the error and retries on the same pub/sub object, which after a full Redis
+        restart could stay unsubscribed, so nothing reached this process's sockets again. Here a lost connection is
+        replaced by a new pub/sub connection subscribed to every channel this shard had, retried until Redis answers.
+        What was published meanwhile is lost on the wire, never in the database: clients fill the gap by ``resume``."""
+        while True:
+            try:
+                if self._pubsub is not None and self._pubsub.subscribed:
+                    message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=0.1)
+                    self._receive_message(message)
+                elif self._subscribed_to:
+                    await self._resubscribe()
+                else:
+                    await asyncio.sleep(0.1)
+            except (asyncio.CancelledError, TimeoutError, GeneratorExit):
+                raise
+            except Exception as exc:
+                log.warning("channel layer lost Redis (%r); subscribing again", exc)
+                await asyncio.sleep(0.5)
+                try:
+                    await self._resubscribe()
+                except Exception as again:  # still down: the loop comes back here
+                    log.debug("resubscribe failed: %r", again)
+
+    async def _resubscribe(self) -> None:
+        """A new pub/sub connection with every channel of this shard, then the lost one closed (if subscribing
+        fails, Redis is still away: the old one stays and the loop tries again)."""
+        async with self._lock:
+            self._ensure_redis()
+            new = self._redis.pubsub()
+            try:
+                if self._subscribed_to:
+                    await new.subscribe(*self._subscribed_to)
+            except BaseException:
+                await new.aclose()
+                raise
+            old, self._pubsub = self._pubsub, new
+            if old is not None:
+                try:
+                    await old.aclose()
+                except Exception:
+                    log.debug("closing the lost pub/sub connection failed", exc_info=True)
+
     def _receive_message(self, message) -> None:
         layer = self.channel_layer
         if message is None or not layer.direct:

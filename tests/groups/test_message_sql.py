@@ -51,7 +51,7 @@ def _snapshot(groups: list[Group], stored: list[sql.Stored]) -> dict:
     codes = [g.code for g in groups]
     messages = [(m.group_id, m.seq, m.sender_id, m.client_id, m.kind, m.body, m.removed_reason, ids[m.pk])
                 for m in Message.objects.filter(pk__in=ids).order_by("group_id", "seq")]
-    log = [(e.kind, e.actor_id, e.group_code, e.target_id, e.ip, e.port, e.user_agent,
+    log = [(e.kind, e.actor_id, e.group_code, e.target_id, e.ip, e.port, e.user_agent, e.server_ip, e.server_port,
             {**e.data, "message_id": ids[e.data["message_id"]]})
            for e in LogEntry.objects.filter(kind="message.sent", group_code__in=codes).order_by("group_code", "id")]
     seqs = {g.pk: Group.objects.get(pk=g.pk).last_seq for g in groups}
@@ -67,7 +67,7 @@ def test_the_store_statement_writes_exactly_what_the_orm_reference_writes():
     groups = [make_group(owner) for _ in range(3)]
     Group.objects.filter(pk=groups[0].pk).update(last_seq=41)
     Group.objects.filter(pk=groups[2].pk).update(send_gate=5)  # the batch was checked at gate 0: left out
-    other = Origin(ip="2001:db8::1", port=None, user_agent="客户端/1.0")
+    other = Origin(ip="2001:db8::1", port=None, user_agent="客户端/1.0", server_ip="10.0.0.5", server_port=443)
     rows = []
     for g in groups:
         for k, (user, origin) in enumerate([(users[0], ORIGIN), (users[1], other), (users[2], ORIGIN)], 1):
@@ -87,5 +87,5 @@ def test_the_store_statement_writes_exactly_what_the_orm_reference_writes():
     assert by_statement["last_seq"] == {groups[0].pk: 44, groups[1].pk: 3, groups[2].pk: 0}
     first = next(e for e in by_statement["log"] if e[-1]["message_id"] == 0)
     assert first == ("message.sent", users[0].pk, groups[0].code, None, ORIGIN.ip, ORIGIN.port, ORIGIN.user_agent,
-                     {"type": "text", "chars": 5, "message_id": 0, "seq": 42})
+                     None, None, {"type": "text", "chars": 5, "message_id": 0, "seq": 42})
     assert len(by_statement["log"]) == 6
