@@ -37,6 +37,8 @@ def report_form(request):
     if request.user.is_authenticated:
         try:
             resolved = target_resolve(target=target, reporter=request.user)
+            if resolved.user is not None and resolved.user.pk == request.user.pk:
+                raise ApplicationError("report_self")
             context["resolved"] = resolved
             context["candidates"] = selectors.evidence_candidates(reporter=request.user, target=resolved)
         except ApplicationError as exc:
