@@ -23,7 +23,8 @@ CLAUSE_INFO: dict[str, Clause] = {
     "G5a": Clause("Art 5¶1 primary responsibility; emergency switches", 5, (1,),
                   "The platform carries primary responsibility for content security, with staff, roles and technical "
                   "means (review, emergency switches) matched to its scale.",
-                  ("accounts/roles.py", "groupchat/core/admin_panels.py", "templates/admin/index.html", "moderation/")),
+                  ("accounts/roles.py", "groupchat/core/admin_panels.py", "templates/admin/index.html",
+                   "moderation/switches.py", "moderation/roles_screening.py", "moderation/")),
     "G5b": Clause("Art 5¶2 rules, convention, service agreement", 5, (2,),
                   "Publish management rules and a platform convention, sign a service agreement with every user "
                   "(accepted at sign-up, again after a material change).",
@@ -61,7 +62,8 @@ CLAUSE_INFO: dict[str, Clause] = {
                   ("groups/services/membership.py", "groups/services/messages.py", "templates/groups/manage.html")),
     "G10": Clause("Art 10 no prohibited content", 10, (),
                   "No content that laws and regulations prohibit may be spread through groups.",
-                  ("moderation/categories.py", "groups/services/messages.py", "moderation/")),
+                  ("moderation/categories.py", "moderation/screening/", "moderation/held.py",
+                   "groups/screening.py", "groups/services/messages.py")),
     "G11a": Clause("Art 11¶1 measures against unlawful groups", 11, (1,),
                    "Take measures (warning, rectification, suspension, closure) against unlawful groups, keep records "
                    "and report.", ("moderation/",)),
