@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
-
-from groupchat.core.sql import execute_prepared
 
 from .conf import conf
 from .models import (
@@ -20,6 +17,7 @@ from .models import (
     SubmissionStatus,
     User,
 )
+from .sql import user_gate_rows
 
 
 def grade_for(score: int) -> str:
@@ -138,25 +136,6 @@ def user_gate_state(user_id: int) -> GateState | None:
     return user_gate_states([user_id]).get(user_id)
 
 
-# The send path runs this for every batch. Written as SQL because building the same query with the ORM (a CASE and
-# three nested EXISTS) cost more Python time than the database took to answer it; on PostgreSQL a prepared
-# statement, because planning it cost many times the work. ``cur``: the current
-# (latest published) version of each material agreement; one is missing when the user accepted neither it nor a later
-# version of its kind.
-_GATE_SQL = """
-WITH cur AS (SELECT kind, MAX(published_at) AS published_at FROM {agreement}
-             WHERE material AND published_at <= {now} GROUP BY kind)
-SELECT u.id, u.verification_level, u.credit_score, gp.message_rate, u.is_active,
-  EXISTS (
-    SELECT 1 FROM cur
-    WHERE NOT EXISTS (SELECT 1 FROM {acceptance} c JOIN {agreement} ca ON ca.id = c.agreement_id
-                      WHERE c.user_id = u.id AND ca.kind = cur.kind AND ca.published_at >= cur.published_at)
-  ) AS agreements_missing
-FROM {user} u LEFT JOIN {grade} gp ON gp.grade = (CASE {cases} ELSE {lowest} END)
-WHERE u.id {ids}
-"""
-
-
 def user_gate_states(user_ids) -> dict[int, GateState]:
     """``user_gate_state`` for many users in one query (a batch of sends from many senders).
 
@@ -164,29 +143,7 @@ def user_gate_states(user_ids) -> dict[int, GateState]:
     user_ids = list(user_ids)
     if not user_ids:
         return {}
-    grades = conf("CREDIT_GRADES")
-    params = [timezone.now(), *[v for grade, floor in grades[:-1] for v in (floor, grade)], grades[-1][0]]
-    postgres = connection.vendor == "postgresql"
-    if postgres:  # one text for any number of users, typed, so it is prepared once per connection
-        types = ["timestamptz", *["integer", "text"] * (len(grades) - 1), "text", "bigint[]"]
-        marks = iter([f"${i}" for i in range(1, len(types))])
-        ids = f"= ANY(${len(types)})"
-        params.append(user_ids)
-    else:
-        marks = iter(["%s"] * len(params))
-        ids = f"IN ({', '.join(['%s'] * len(user_ids))})"
-        params.extend(user_ids)
-    sql = _GATE_SQL.format(
-        agreement=Agreement._meta.db_table, acceptance=AgreementAcceptance._meta.db_table, user=User._meta.db_table,
-        grade=GradePermission._meta.db_table, now=next(marks),
-        cases=" ".join(f"WHEN u.credit_score >= {next(marks)} THEN {next(marks)}" for _ in grades[:-1]),
-        lowest=next(marks), ids=ids)
-    with connection.cursor() as cursor:
-        if postgres:
-            execute_prepared(cursor, sql, params, types)
-        else:
-            cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    rows = user_gate_rows(user_ids, timezone.now())  # accounts/sql.py: one statement for the whole batch
     states = {}
     for pk, level, score, rate, active, missing in rows:
         grade = grade_for(score)
