@@ -207,7 +207,8 @@ def inspection_export_run(*, request_id: int) -> InspectionRequest:
         request = InspectionRequest.objects.select_for_update().get(pk=request_id)
         if request.status == InspectionStatus.READY:
             return request
-        if request.status not in (InspectionStatus.APPROVED, InspectionStatus.FAILED):
+        # EXPORTING too: a worker that died mid-export leaves it so, and the task is delivered again (acks_late).
+        if request.status not in (InspectionStatus.APPROVED, InspectionStatus.EXPORTING, InspectionStatus.FAILED):
             raise ApplicationError("inspection_not_approved")
         messages, log_q = _messages(request), _log_scope(request)
         request.status, request.progress_done, request.error = InspectionStatus.EXPORTING, 0, ""

@@ -135,3 +135,11 @@ def test_a_time_range_alone_exports_every_message_in_it(officer, second_officer,
     with zipfile.ZipFile(request.package_path) as archive:
         csv_lines = archive.read("data/messages.csv").decode("utf-8-sig").splitlines()
     assert [line.split(",")[5] for line in csv_lines[1:]] == ["第 1 条", "第 2 条"]
+
+
+def test_an_export_interrupted_midway_is_built_again_when_the_task_comes_back(officer, second_officer, alice, chat):
+    request = _enter(officer, user_ids=[alice.pk])
+    InspectionRequest.objects.filter(pk=request.pk).update(status="exporting", decided_by=second_officer,
+                                                           progress_done=3, progress_total=9)
+    request = inspection_export_run(request_id=request.pk)
+    assert request.status == "ready" and verify_package(request.package_path).ok
