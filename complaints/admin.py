@@ -213,8 +213,9 @@ class CaseAdmin(NoAddDeleteAdmin):
 
 @admin.register(Complaint)
 class ComplaintAdmin(ReadOnlyAdmin):
-    list_display = ("number", "case", "source", "category", "urgent", "created_at", "decided_at", "false_report")
-    list_filter = ("source", "category", "urgent", "false_report")
+    list_display = ("number", "case", "source", "category", "report_type", "urgent", "created_at", "decided_at",
+                    "false_report")
+    list_filter = ("source", "category", "report_type", "urgent", "false_report")
     search_fields = ("number", "authority_ref")
     readonly_fields = [f.name for f in Complaint._meta.fields]
 

@@ -82,3 +82,13 @@ def test_people_without_the_case_permission_cannot_act(chat, client):
     client.force_login(UserFactory(is_staff=True))
     response = client.post(f"/admin/complaints/case/{complaint.case_id}/step/", {"step": "triage"})
     assert response.status_code == 403 and Case.objects.get().status == "new"
+
+
+def test_the_tickets_holidays_and_duty_roster_pages_open_for_a_moderator(chat, desk, client):
+    complaint = services.complaint_file(reporter=chat["reporter"], target=f"user:{chat['offender'].pk}",
+                                        category="PLT-FRAUD")
+    listing = client.get("/admin/complaints/complaint/")
+    assert listing.status_code == 200 and complaint.number in listing.content.decode()
+    for path in ("/admin/complaints/holiday/", "/admin/complaints/holiday/add/", "/admin/complaints/dutyshift/",
+                 "/admin/complaints/case/refer/"):
+        assert client.get(path).status_code == 200, path
