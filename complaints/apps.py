@@ -32,6 +32,9 @@ class ComplaintsConfig(AppConfig):
         register_panel(Panel(key="complaints-priority", zh="主管部门转办（优先）", en="Authority referrals (priority)",
                              order=21, url="/admin/complaints/case/?priority__exact=1&status__in=new,triaged,assigned",
                              permission=perm, count=lambda: queue_counts().priority, **section))
+        register_panel(Panel(key="complaints-urgent", zh="紧急举报（1小时内处理）", en="Urgent (within the hour)",
+                             order=21, url="/admin/complaints/case/?urgent__exact=1&status__in=new,triaged,assigned",
+                             permission=perm, count=lambda: queue_counts().urgent, **section))
         register_panel(Panel(key="complaints-overdue", zh="已超时限", en="Past their deadline", order=22,
                              url="/admin/complaints/case/?escalation__exact=overdue&status__in=new,triaged,assigned",
                              permission=perm, count=lambda: queue_counts().overdue, **section))

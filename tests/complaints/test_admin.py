@@ -35,7 +35,8 @@ def test_the_home_shows_queue_counts_and_the_list_shows_sla_badges(chat, desk, c
                              category="ILL-08")
     services.sla_sweep_run(now=urgent.created_at + timedelta(hours=2))
     home = client.get("/admin/").content.decode()
-    for key, count in [("complaints-open", 3), ("complaints-priority", 1), ("complaints-overdue", 1)]:
+    for key, count in [("complaints-open", 3), ("complaints-priority", 1), ("complaints-urgent", 1),
+                       ("complaints-overdue", 1)]:
         block = home[home.index(f'data-panel="{key}"'):]
         assert f">{count}</span>" in block[:block.index("</li>")]
     listing = client.get("/admin/complaints/case/?status__in=new,triaged,assigned").content.decode()
