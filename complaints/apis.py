@@ -34,6 +34,7 @@ class ComplaintOut(serializers.Serializer):
     outcome_reason = serializers.CharField(allow_blank=True)
     decide_due = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
+    updated = serializers.BooleanField(help_text="the state changed since the reporter last opened My reports")
 
 
 def complaint_payload(complaint) -> dict:
@@ -44,7 +45,8 @@ def complaint_payload(complaint) -> dict:
             "category": complaint.category, "category_name": plain_name(complaint.category),
             "text": complaint.text, "state": reporter_state(case), "state_text": state_text(case),
             "outcome": case.outcome if decided else "", "outcome_reason": case.outcome_reason if decided else "",
-            "decide_due": complaint.decide_due, "decided_at": complaint.decided_at}
+            "decide_due": complaint.decide_due, "decided_at": complaint.decided_at,
+            "updated": complaint.updated_for_reporter}
 
 
 class ComplaintListApi(APIView):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.utils import timezone
+
 from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.language import pick
 
@@ -43,8 +45,10 @@ def state_text(case: Case, language: str | None = None) -> str:
 
 
 def notify_reporters(case: Case, complaints: Iterable[Complaint] | None = None) -> None:
-    """A ``notice`` to each reporter of ``case`` (after commit) with their ticket's new state."""
-    rows = complaints if complaints is not None else case.complaints.select_related("reporter")
+    """Mark each ticket of ``case`` (or ``complaints``) changed for its reporter and send them a ``notice`` (after
+    commit) with its new state. Called by the services, inside their transaction."""
+    rows = list(complaints if complaints is not None else case.complaints.select_related("reporter"))
+    Complaint.objects.filter(pk__in=[c.pk for c in rows]).update(changed_at=timezone.now())
     for complaint in rows:
         reporter = complaint.reporter
         if reporter is None:  # an authority's referral: answered through the authority's own channel

@@ -122,6 +122,9 @@ class Complaint(models.Model):
     decide_due = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     false_report = models.BooleanField(default=False, help_text="found malicious by a moderator")
+    # When the state the reporter sees last changed, and when they last looked at their reports: "updated" marks.
+    changed_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "举报单 / report"
@@ -130,6 +133,10 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def updated_for_reporter(self) -> bool:
+        return self.changed_at is not None and (self.seen_at is None or self.changed_at > self.seen_at)
 
 
 class Evidence(models.Model):

@@ -64,14 +64,15 @@ def _row(complaint) -> dict:
     return {"number": complaint.number, "created_at": complaint.created_at, "category": plain_name(complaint.category),
             "target_kind": _target_label(complaint.target_kind), "state": reporter_state(case),
             "state_text": state_text(case), "reason": case.outcome_reason if case.decided_at else "",
-            "decided_at": complaint.decided_at, "text": complaint.text}
+            "decided_at": complaint.decided_at, "text": complaint.text, "updated": complaint.updated_for_reporter}
 
 
 @login_required
 @require_GET
 def my_reports(request):
-    rows = selectors.complaint_list_for_reporter(reporter=request.user, limit=100)
-    return render(request, "complaints/mine.html", {"rows": [_row(c) for c in rows]})
+    rows = [_row(c) for c in selectors.complaint_list_for_reporter(reporter=request.user, limit=100)]
+    services.complaint_list_seen(reporter=request.user)  # shown once: the marks go after this visit
+    return render(request, "complaints/mine.html", {"rows": rows})
 
 
 @login_required

@@ -9,6 +9,7 @@ from .workflow import (
     case_decide,
     case_merge,
     case_triage,
+    complaint_list_seen,
     complaint_mark_false,
 )
 
@@ -20,6 +21,7 @@ __all__ = [
     "case_merge",
     "case_triage",
     "complaint_file",
+    "complaint_list_seen",
     "complaint_mark_false",
     "complaint_refer",
     "sla_sweep_run",

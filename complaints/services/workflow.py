@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.conf import conf as accounts_conf
@@ -244,3 +245,10 @@ def complaint_mark_false(*, complaint: Complaint, moderator: User, reason: str, 
                       reason_code="false_report", source=CreditSource.MANUAL, operator=moderator,
                       reason=reason.strip(), ref=complaint.number)
     return complaint
+
+
+def complaint_list_seen(*, reporter: User) -> int:
+    """The reporter has looked at their reports: the "updated" marks go. Returns how many tickets were marked."""
+    now = timezone.now()
+    return (Complaint.objects.filter(reporter=reporter, changed_at__isnull=False)
+            .filter(Q(seen_at__isnull=True) | Q(seen_at__lt=F("changed_at"))).update(seen_at=now))

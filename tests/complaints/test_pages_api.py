@@ -65,7 +65,7 @@ def test_the_api_files_lists_and_shows_only_the_reporters_own_tickets(chat, api,
     services.case_decide(case=Complaint.objects.get(number=ticket["number"]).case, moderator=moderator,
                          outcome="violation", reason="已警告该用户", measures=CREDIT_DOWN)
     mine = client.get("/api/v1/complaints/").json()
-    assert [t["number"] for t in mine] == [ticket["number"]]
+    assert [t["number"] for t in mine] == [ticket["number"]] and mine[0]["updated"]
     assert mine[0]["state"] == "handled" and mine[0]["outcome"] == "violation"
     assert mine[0]["outcome_reason"] == "已警告该用户"
     assert api(chat["owner"]).get(f"/api/v1/complaints/{ticket['number']}/").status_code == 404
@@ -79,10 +79,13 @@ def test_the_reporter_sees_their_reports_and_the_outcome_in_plain_words(chat, cl
     complaint = services.complaint_file(reporter=chat["reporter"], target=f"user:{chat['offender'].pk}",
                                         category="PLT-SPAM")
     client.force_login(chat["reporter"])
-    assert "已受理" in client.get("/reports/").content.decode()
+    first = client.get("/reports/").content.decode()
+    assert "已受理" in first and "report-updated" not in first
     services.case_decide(case=complaint.case, moderator=moderator, outcome="no_violation", reason="未见广告内容")
     body = client.get("/reports/").content.decode()
     assert complaint.number in body and "经核查未发现违规" in body and "未见广告内容" in body
+    assert "report-updated" in body  # changed since the last visit: marked once
+    assert "report-updated" not in client.get("/reports/").content.decode()
 
 
 def _filed(reporter, target, category, at: datetime, decided_after: timedelta | None, moderator):
