@@ -91,13 +91,14 @@ def message_screen(*, items: list[ScreenItem]) -> list[Verdict]:
 
     Side effects: ``BlockedAttempt`` rows (committed even if the caller rolls back), ``HeldMessage`` rows and a
     network-log ``message.held`` row each, ``FlaggedItem`` rows. No query when every message passes, except the
-    one version poll per process and second (screening/reload.py)."""
+    one version poll per process and second (screening/reload.py) and, for groups of strict intensity, one query
+    for their senders' credit grades per batch."""
     rules = automaton.current()
     matches = [rules.match(normalise(item.body)) if rules.automaton is not None else NO_MATCH for item in items]
     decided = [_decide(item, match) for item, match in zip(items, matches, strict=True)]
-    stopped = [i for i, item in enumerate(items) if is_on(SwitchKind.POST, item.group.category)]
+    stopped = {i for i, item in enumerate(items) if is_on(SwitchKind.POST, item.group.category)}
     strict = [i for i, item in enumerate(items)
-              if decided[i][0] in ("pass", "flag")
+              if i not in stopped and decided[i][0] in ("pass", "flag")
               and _intensities.get(item.group.tier_id or 0) == ScreeningIntensity.STRICT]
     if strict:
         scores = dict(User.objects.filter(pk__in={items[i].sender.pk for i in strict}).values_list(
