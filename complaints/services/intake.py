@@ -137,16 +137,14 @@ def complaint_file(*, reporter: User, target: str, category: str, text: str = ""
     Side effects: a complaint with frozen evidence (SHA-256); a new case, or joining the target's open case
     (tightening its deadlines when this report is urgent); a case event; network log ``complaint.filed``.
     Refusals: ``report_target_invalid``, ``report_target_not_found``, ``report_self``, ``report_category_invalid``,
-    ``report_text_too_long``, ``report_evidence_invalid``, ``already_reported``, ``report_rate_limited``, and
-    whatever the text screening raises (``content_blocked``).
+    ``report_text_too_long``, ``report_evidence_invalid``, ``already_reported``, ``report_rate_limited``. The text
+    is screened (``text.screen``, ``field="complaint"``), which queues a hit for review but never refuses a report.
     """
     resolved = target_resolve(target=target, reporter=reporter)
     if resolved.user is not None and resolved.user.pk == reporter.pk:
         raise ApplicationError("report_self")
     text = _validate(category=category, text=text)
     chosen = _chosen_messages(ids=evidence_message_ids or [], target=resolved, reporter=reporter)
-    if text:
-        run_hooks("text.screen", text=text, field="complaint", user=reporter)
     earlier = (Complaint.objects.filter(reporter=reporter, target_key=resolved.key,
                                         case__status__in=["new", "triaged", "assigned"]).first())
     if earlier is not None:
@@ -155,6 +153,8 @@ def complaint_file(*, reporter: User, target: str, category: str, text: str = ""
     for rate in conf("REPORT_RATES"):
         if not ratelimit.hit(rate, "complaint", str(reporter.pk)):
             raise ApplicationError("report_rate_limited")
+    if text:  # last, so a refused report leaves no review item behind
+        run_hooks("text.screen", text=text, field="complaint", user=reporter)
     return _file(target=resolved, reporter=reporter, category=category, text=text, chosen=chosen,
                  source=Source.USER, origin=origin)
 

@@ -167,7 +167,10 @@ def _hold(rows: list[HeldMessage]) -> dict[tuple[int, str], tuple[int, str]]:
 def text_screen(*, text: str, field: str, user: User | None, group: Any = None) -> None:
     """The ``"text.screen"`` hook: refuse a group name, announcement, rules, join question, nickname or complaint
     text that hits a block or hold rule (a text cannot wait for review: it is refused), keeping the attempt as
-    evidence; a flag rule lets it through and queues a review item."""
+    evidence; a flag rule lets it through and queues a review item.
+
+    A complaint's text is the exception: a reporter quotes what they report, so refusing it would silence exactly
+    the reports the channel exists for. It is screened all the same, and any hit queues a review item."""
     if not text:
         return
     rules = automaton.current()
@@ -178,7 +181,7 @@ def text_screen(*, text: str, field: str, user: User | None, group: Any = None) 
         return
     field = field if field in TextField.values else TextField.MESSAGE
     sender = user if user is not None and user.pk else None
-    if match.action == "flag":
+    if match.action == "flag" or field == TextField.COMPLAINT:
         FlaggedItem.objects.create(sender=sender, group=group if getattr(group, "pk", None) else None, field=field,
                                    body=text, category=match.category, rule_ids=match.rule_ids)
         return
