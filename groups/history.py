@@ -1,4 +1,4 @@
-"""A history page as the API answers it, shared by the DRF view and the token fast path (``history_fast_path``)."""
+"""A history page as the API answers it (the DRF view; every HTTP request goes through Django's whole stack)."""
 
 from __future__ import annotations
 
