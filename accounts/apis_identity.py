@@ -23,12 +23,12 @@ from .models import Agreement, CreditEvent, IdentitySubmission
 
 Free = inline_serializer("AccountsIdentityObject", fields={})
 
+# Ids are bigint primary keys: bounding them makes a huge number a 400, not a database overflow (500).
+ID_MAX = 2**63 - 1
+
 
 def _lang() -> str:
     return translation.get_language() or "zh-hans"
-
-# Ids are bigint primary keys: bounding them makes a huge number a 400, not a database overflow (500).
-ID_MAX = 2**63 - 1
 
 
 def submission_payload(s: IdentitySubmission | None) -> dict | None:
