@@ -24,6 +24,9 @@ import orjson
 from django.db import connection, transaction
 from django.db.models import F, Q
 
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
 from groupchat.core.models import LogEntry
 from groupchat.core.origin import Origin
 from groupchat.core.sql import execute_prepared
@@ -224,3 +227,30 @@ def send_gates_bump(*, user_ids: Sequence[int], group_ids: Sequence[int]) -> Non
     ids = list(Group.objects.select_for_update().filter(where).order_by("pk").values_list("pk", flat=True))
     if ids:
         Group.objects.filter(pk__in=ids).update(send_gate=F("send_gate") + 1)
+
+
+# The history API view's checks in one statement: TokenAuthentication (a token of an active user), IsAuthenticated,
+# then selectors.group_of_member (a member of the group with this code). For the lean GET (groups.history).
+_TOKEN_MEMBER_GROUP = f"""
+SELECT g.id, g.code, g.last_seq
+FROM {Token._meta.db_table} t
+JOIN {User._meta.db_table} u ON u.id = t.user_id AND u.is_active
+JOIN {_MEMBERSHIP} m ON m.user_id = u.id
+JOIN {_GROUP} g ON g.id = m.group_id AND g.code = $1
+WHERE t.key = $2
+"""
+
+
+def token_member_group(*, token: str, code: str) -> Group | None:
+    """The group (id, code, last_seq) with this code when the token's active user is a member of it, else None."""
+    if connection.vendor != "postgresql":
+        return token_member_group_orm(token=token, code=code)
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, _TOKEN_MEMBER_GROUP, [code, token], ("text", "text"))
+        row = cursor.fetchone()
+    return None if row is None else Group(id=row[0], code=row[1], last_seq=row[2])
+
+
+def token_member_group_orm(*, token: str, code: str) -> Group | None:
+    return (Group.objects.only("id", "code", "last_seq")
+            .filter(code=code, memberships__user__auth_token__key=token, memberships__user__is_active=True).first())

@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+import re
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from asgiref.sync import ThreadSensitiveContext
-from django.core.handlers.asgi import ASGIHandler
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
+from django.http import HttpResponse
+from django.middleware.clickjacking import XFrameOptionsMiddleware
+from django.middleware.security import SecurityMiddleware
 
 from .threads import call_on_kept_connection
 
@@ -60,3 +66,46 @@ class PooledThreadsASGIHandler(ASGIHandler):
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
         async with self.threads.context():
             await self.handle(scope, receive, send)
+
+
+# Answers a lean GET: (path match groups, request headers, query string) -> JSON body, or None to let Django answer.
+LeanAnswer = Callable[..., bytes | None]
+
+
+def lean_get(app, *, threads: ThreadSet, path: str, answer: LeanAnswer) -> Any:
+    """Wrap the HTTP application ``app``: a GET of ``path`` (a regex with named groups) is first offered to
+    ``answer(**groups, headers=..., query_string=...)`` on a request thread, without Django's request stack; when it
+    returns a body, that is the 200 response, else ``app`` answers as usual.
+
+    Security is Django's own, not a copy: the request is built as Django builds it, must pass the allowed-hosts check
+    and SecurityMiddleware's request half (an HTTP request that production redirects to HTTPS goes to Django, which
+    redirects), and the response passes SecurityMiddleware's and XFrameOptionsMiddleware's response halves (HSTS,
+    nosniff, Referrer-Policy, COOP, X-Frame-Options), so it carries the headers the whole stack would give it."""
+    pattern = re.compile(path)
+    # Built once, like Django's handler builds its middleware once: they read their settings at construction.
+    security = SecurityMiddleware(lambda request: None)
+    frames = XFrameOptionsMiddleware(lambda request: None)
+
+    async def handle(scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and (match := pattern.match(scope["path"])):
+            request = ASGIRequest(scope, io.BytesIO())
+            try:
+                request.get_host()
+                passes = security.process_request(request) is None
+            except DisallowedHost:
+                passes = False
+            if passes:
+                body = await threads.run(lambda: answer(**match.groupdict(), headers=scope["headers"],
+                                                        query_string=scope["query_string"]))
+                if body is not None:
+                    response = HttpResponse(body, content_type="application/json")
+                    response["Vary"] = "Accept, Authorization"
+                    response["Allow"] = "GET, POST, HEAD, OPTIONS"
+                    response = frames.process_response(request, security.process_response(request, response))
+                    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.items()]
+                    await send({"type": "http.response.start", "status": 200, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+                    return
+        await app(scope, receive, send)
+
+    return handle
