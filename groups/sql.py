@@ -23,7 +23,6 @@ from typing import Any
 import orjson
 from django.db import connection, transaction
 from django.db.models import F, Q
-
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
