@@ -34,6 +34,9 @@ NO_PERMISSION = ("你没有查看或编辑任何东西的权限", "have permissi
 LANDING = {
     "moderator": (["groups", "messages", "network-log"],
                   ["/admin/groups/group/", "/admin/groups/message/", "/admin/core/logentry/"]),
+    "senior moderator": (["moderation.held", "moderation.switches", "moderation.appeals", "moderation.rules"],
+                         ["/admin/moderation/emergencyswitch/", "/admin/moderation/appeal/?status__exact=pending",
+                          "/admin/moderation/heldmessage/?status__exact=held"]),
     "identity reviewer": (["identity-pending"], ["/admin/accounts/identitysubmission/?status__exact=pending"]),
     "compliance officer": (["network-log", "identity-reveals", "agreements", "agreement-acceptances", "credit-ledger",
                             "filing-records"],

@@ -30,6 +30,7 @@ PEOPLE = [
     # username, nickname, staff role (Django group) or "", superuser
     ("admin", "平台管理员", "", True),
     ("moderator", "审核员小周", "moderator", False),
+    ("senior", "资深审核员老陈", "senior moderator", False),  # toggles switches, decides appeals, edits rules
     ("reviewer", "身份审核员", "identity reviewer", False),
     ("compliance", "合规专员", "compliance officer", False),
     ("laowang", "老王", "", False),  # credit grade A: may own a large group
@@ -66,7 +67,7 @@ class Command(BaseCommand):
         self._print_logins()
 
     def _seed(self) -> None:
-        for role in ("moderator", "identity reviewer", "compliance officer"):
+        for role in ("moderator", "senior moderator", "identity reviewer", "compliance officer"):
             RoleGroup.objects.get_or_create(name=role)
         people = {}
         for username, nickname, role, superuser in PEOPLE:
