@@ -123,7 +123,13 @@ SECURITY_HEADERS = ("strict-transport-security", "x-frame-options", "x-content-t
                     "cross-origin-opener-policy")
 
 
-def test_the_lean_answer_has_the_security_behaviour_of_djangos_stack_in_production(chat, settings):
+def _stop(django_app) -> None:
+    """Stop an application's request threads (the server's own are counted by tests/kernel/test_live_server.py)."""
+    for executor in django_app.threads.executors:
+        executor.shutdown(wait=True)
+
+
+def test_the_lean_answer_has_the_security_behaviour_of_djangos_stack_in_production(chat, settings, request):
     """Production settings (HTTPS redirect, HSTS, ...): the lean GET answers as the whole stack does, security-wise."""
     from groupchat.runtime.http import PooledThreadsASGIHandler, lean_get
     from groups.history import HISTORY_PATH, history_token_answer
@@ -135,6 +141,7 @@ def test_the_lean_answer_has_the_security_behaviour_of_djangos_stack_in_producti
     settings.SECURE_HSTS_PRELOAD = True
     # Both built under these settings, as the server process builds them at start-up.
     django_app = PooledThreadsASGIHandler(threads=2)
+    request.addfinalizer(lambda app=django_app: _stop(app))
     app = lean_get(django_app, threads=django_app.threads, path=HISTORY_PATH, answer=history_token_answer)
     path = f"/api/v1/groups/{chat['group'].code}/messages/?limit=3"
 
@@ -157,6 +164,7 @@ def test_the_lean_answer_has_the_security_behaviour_of_djangos_stack_in_producti
     settings.ALLOWED_HOSTS = ["other.example.cn"]
     try:
         django_app = PooledThreadsASGIHandler(threads=1)
+        request.addfinalizer(lambda app=django_app: _stop(app))
         app = lean_get(django_app, threads=django_app.threads, path=HISTORY_PATH, answer=history_token_answer)
         status, _, body = _call(app, path, chat["alice"], "https")
         assert status == 400 and b"results" not in body
