@@ -217,19 +217,8 @@ class RemoveForm(forms.Form):
     reason = forms.ChoiceField(label="Reason / 理由", choices=CATEGORY_CHOICES)
 
 
-@admin.register(HeldMessage)
-class HeldMessageAdmin(NoAddDeleteAdmin):
-    list_display = ("id", "created_at", "group", "sender", "excerpt", "category", "reason", "status", "decided_by",
-                    "measure")
-    list_filter = ("status", "reason", "category", "created_at")
-    search_fields = ("body", "sender__username", "sender__nickname", "group__code", "group__name")
-    list_select_related = ("sender", "group", "decided_by")
-    readonly_fields = ("group", "sender", "client_id", "body", "category", "reason", "rule_ids", "status",
-                       "created_at", "decided_by", "decided_at", "decision_reason", "message_id_ref", "context",
-                       "measure")
-    fields = readonly_fields
-    actions = ["release", "remove"]
-    change_form_template = "moderation/screening/held_change_form.html"
+class _ReviewQueueAdmin(NoAddDeleteAdmin):
+    """What the held and flagged queues share: reviewers act on them; an excerpt and a link to issue a measure."""
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("moderation.review_screening")
@@ -241,6 +230,21 @@ class HeldMessageAdmin(NoAddDeleteAdmin):
     @admin.display(description="measure / 处置")
     def measure(self, obj):
         return _measure_link(obj)
+
+
+@admin.register(HeldMessage)
+class HeldMessageAdmin(_ReviewQueueAdmin):
+    list_display = ("id", "created_at", "group", "sender", "excerpt", "category", "reason", "status", "decided_by",
+                    "measure")
+    list_filter = ("status", "reason", "category", "created_at")
+    search_fields = ("body", "sender__username", "sender__nickname", "group__code", "group__name")
+    list_select_related = ("sender", "group", "decided_by")
+    readonly_fields = ("group", "sender", "client_id", "body", "category", "reason", "rule_ids", "status",
+                       "created_at", "decided_by", "decided_at", "decision_reason", "message_id_ref", "context",
+                       "measure")
+    fields = readonly_fields
+    actions = ["release", "remove"]
+    change_form_template = "moderation/screening/held_change_form.html"
 
     @admin.display(description="Context / 上下文")
     def context(self, obj):
@@ -292,7 +296,7 @@ class HeldMessageAdmin(NoAddDeleteAdmin):
 
 
 @admin.register(FlaggedItem)
-class FlaggedItemAdmin(NoAddDeleteAdmin):
+class FlaggedItemAdmin(_ReviewQueueAdmin):
     list_display = ("id", "created_at", "field", "group", "sender", "excerpt", "category", "status", "decided_by",
                     "measure")
     list_filter = ("status", "field", "category", "created_at")
@@ -302,17 +306,6 @@ class FlaggedItemAdmin(NoAddDeleteAdmin):
                        "created_at", "decided_by", "decided_at", "context")
     fields = readonly_fields
     actions = ["clear", "actioned"]
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.has_perm("moderation.review_screening")
-
-    @admin.display(description="text / 内容")
-    def excerpt(self, obj):
-        return _excerpt(obj.body)
-
-    @admin.display(description="measure / 处置")
-    def measure(self, obj):
-        return _measure_link(obj)
 
     @admin.display(description="Context / 上下文")
     def context(self, obj):
