@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.utils import translation
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -120,6 +121,9 @@ class GroupDetailApi(APIView):
             data["my_role"] = membership.role if membership else None
             data["rules_accepted"] = bool(membership and membership.rules_accepted_at)
             data["pending_owner_is_me"] = group.pending_owner_id == request.user.pk
+            data["notices"] = (selectors.group_notices(group=group, membership=membership,
+                                                       language=translation.get_language() or "zh-hans")
+                               if membership else [])
         return Response(data)
 
     @extend_schema(summary="Change name, announcement, rules or join settings (owner/admin)", request=Input,

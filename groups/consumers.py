@@ -256,7 +256,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json(frame)
 
     async def user_notice(self, event: dict[str, Any]) -> None:
-        await self.send_json({"type": "notice", "level": event.get("level", "info"), "text": event["text"]})
+        frame = {"type": "notice", "level": event.get("level", "info"), "text": event["text"]}
+        if "measure" in event:  # a platform measure's notice: the client reloads what the measure changes
+            frame["measure"] = event["measure"]
+        await self.send_json(frame)
 
     async def user_close(self, event: dict[str, Any]) -> None:
         """A measure (later issues) may force this user's sockets closed."""

@@ -20,6 +20,11 @@ Hooks of apps above groups, registered in their ``AppConfig.ready()`` with ``gro
     Texts other than messages (group name, announcement, rules, join question, nickname, complaint text), called by
     the lower apps on create and edit of those fields; raises ``ApplicationError("content_blocked", ...)`` to refuse.
 
+``"group.notices"`` (``GROUP_NOTICES_HOOK``): ``fn(*, group: Group, membership: Membership, language: str) -> list[dict]``
+    What a member must see on the group's chat page while it lasts (a platform warning's rectification deadline, shown
+    to the owner and admins). Each notice is ``{"kind", "level", "text", "until"}``, ``text`` in ``language``; the
+    group info API returns every hook's notices under ``notices`` and the chat page shows them as banners.
+
 ``"send_gate.bump"`` (``SEND_GATE_HOOK``): registered by groups itself, for accounts (below groups) to call inside the
     transaction of a write that changes who may send (account deactivation): ``fn(*, user_ids, group_ids) -> None``;
     it is ``groups.services.messages.send_gate_bump``.
@@ -42,6 +47,7 @@ if TYPE_CHECKING:
 SCREEN_HOOK = "message.screen"
 TEXT_SCREEN_HOOK = "text.screen"
 SEND_GATE_HOOK = "send_gate.bump"
+GROUP_NOTICES_HOOK = "group.notices"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from groupchat.core.errors import ApplicationError
+from groupchat.core.hooks import run_hooks
 
 from . import errors  # noqa: F401  (registers this app's error codes)
 from .codes import is_well_formed
@@ -29,6 +30,7 @@ from .models import (
     RequestStatus,
     Role,
 )
+from .screening import GROUP_NOTICES_HOOK
 
 MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
 
@@ -46,6 +48,12 @@ def group_get(*, code: str) -> Group:
 
 def membership_get(*, user: User, group: Group) -> Membership | None:
     return Membership.objects.filter(group=group, user=user).first()
+
+
+def group_notices(*, group: Group, membership: Membership, language: str) -> list[dict]:
+    """The notices apps above groups attach to the chat page for this member (``"group.notices"``, groups/screening.py)."""
+    return [notice for notices in run_hooks(GROUP_NOTICES_HOOK, group=group, membership=membership, language=language)
+            for notice in notices]
 
 
 def membership_require(*, user: User, group: Group) -> Membership:

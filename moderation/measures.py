@@ -448,3 +448,30 @@ def warnings_escalate(*, now: datetime | None = None) -> int:
                    data={"measure": row.measure_id, "deadline": row.until.isoformat()})
             escalated += 1
     return escalated
+
+
+def group_notices(*, group: Group, membership: Membership, language: str) -> list[dict]:
+    """The ``"group.notices"`` hook: a warning in force stays on the chat page of the group's owner and admins until
+    a moderator lifts it as rectified, with its deadline (and, once the deadline passed, that it went to the platform).
+    """
+    if membership.role not in (Role.OWNER, Role.ADMIN):
+        return []
+    now = timezone.now()
+    notices = []
+    for restriction in (Restriction.objects.filter(group=group, kind=MeasureKind.WARNING)
+                        .select_related("measure").order_by("until")):
+        measure, until = restriction.measure, restriction.until
+        category = BY_CODE[measure.reason_code]
+        overdue = until is not None and until <= now
+        when = _fmt(until, language)
+        text = pick(
+            language,
+            zh=f"平台警告（{category.zh}）：请在 {when} 前完成整改。" + ("整改已逾期，已转平台处理。" if overdue else "")
+               + (f"说明：{measure.reason}" if measure.reason else ""),
+            en=f"Platform warning ({category.en}): rectify by {when}." + (
+                " The deadline has passed; the platform is handling it." if overdue else "")
+               + (f" Note: {measure.reason}" if measure.reason else ""),
+        )
+        notices.append({"kind": "warning", "level": "warning", "text": text, "measure": measure.pk,
+                        "until": until.isoformat() if until else None})
+    return notices

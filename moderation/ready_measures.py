@@ -39,10 +39,15 @@ def ready() -> None:
     from django.apps import apps
     from django.db.models.signals import post_migrate
 
-    from . import blacklist
+    from groupchat.core.hooks import register_hook
+    from groups.screening import GROUP_NOTICES_HOOK
+
+    from . import blacklist, measures
     from .models_measures import Appeal, Measure, Restriction
 
     blacklist.register()
+    # A warning's rectification deadline stays on the owner's and admins' chat page while it is in force (G11a).
+    register_hook(GROUP_NOTICES_HOOK, measures.group_notices)
     # The roles exist after every migrate (and after a test database flush), as accounts' roles do.
     post_migrate.connect(_roles, sender=apps.get_app_config("moderation"), dispatch_uid="moderation.roles_measures")
     for model in (Measure, Restriction, Appeal):

@@ -45,6 +45,7 @@
     list: $("group-list"), empty: $("empty-groups"), conn: $("conn"), pane: $("pane-inner"),
     placeholder: $("pane-placeholder"), name: $("pane-name"), code: $("pane-code"), count: $("pane-count"),
     info: $("pane-info"), manage: $("pane-manage"), status: $("pane-status"), transfer: $("pane-transfer"),
+    notices: $("pane-notices"),
     announcement: $("pane-announcement"), scroller: $("messages"), messages: $("message-list"),
     history: $("history-state"), typing: $("typing"), composer: $("composer"), input: $("composer-input"),
     members: $("members"), memberList: $("member-list"), membersCount: $("members-count"),
@@ -170,7 +171,11 @@
       case "group_status": onGroupStatus(f); break;
       case "membership": onMembership(f); break;
       case "typing": onTyping(f); break;
-      case "notice": toast(f.text, f.level === "error" || f.level === "warning" ? "error" : "info"); recheckReview(); break;
+      case "notice":
+        toast(f.text, f.level === "error" || f.level === "warning" ? "error" : "info");
+        recheckReview();
+        if (f.measure && current && groups.get(current)) loadInfo(groups.get(current)); // a measure: banners anew
+        break;
       case "held": onHeld(f); break;
       case "error": onError(f); break;
       default: break; // pong and future frames
@@ -558,6 +563,11 @@
       ui.transfer.append(gettext("You have been offered the ownership of this group."), " ",
         el("a", { href: `/g/${g.code}/#transfer`, text: gettext("Review the owner's duties and accept") }));
     }
+    // Platform notices for this member (a warning's rectification deadline for the owner and admins), while they last.
+    const notices = info.notices || [];
+    ui.notices.textContent = "";
+    for (const n of notices) ui.notices.append(el("div", { class: "notice-line", text: n.text }));
+    ui.notices.hidden = !notices.length;
     const text = (info.announcement || "").trim();
     ui.announcement.hidden = !text;
     ui.announcement.querySelector(".announcement-text").textContent = text;

@@ -279,3 +279,27 @@ def test_overlapping_admin_suspensions_follow_the_longest(chat, alice, mod):
     assert restrictions_expire() == 1
     still = Membership.objects.get(group=chat, user=alice).admin_suspended_until
     assert still is not None and still > timezone.now()
+
+
+@pytest.mark.clause("G11a")
+def test_a_warning_stays_on_the_owners_and_admins_chat_page_until_lifted(chat, owner, alice, mod):
+    """The group info the chat page loads carries the warning's deadline for the owner and admins, not for members."""
+    from rest_framework.test import APIClient
+
+    def notices(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        response = client.get(f"/api/v1/groups/{chat.code}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        assert response.status_code == 200
+        return response.json()["notices"]
+
+    assert notices(owner) == [] and notices(alice) == []
+    warning = issue(MeasureKind.WARNING, operator=mod, target_group=chat, days=3, reason="群内多次出现刷单广告")
+    [shown] = notices(owner)
+    assert shown["kind"] == "warning" and shown["measure"] == warning.pk and shown["until"]
+    assert "整改" in shown["text"] and "群内多次出现刷单广告" in shown["text"]
+    assert notices(alice) == []  # a plain member is not told
+    Membership.objects.filter(group=chat, user=alice).update(role="admin")
+    assert len(notices(alice)) == 1  # an admin is
+    measure_lift(measure=warning, operator=mod, reason="已整改", origin=ORIGIN)
+    assert notices(owner) == []

@@ -53,3 +53,21 @@ def test_after_a_suspension_the_open_chats_next_message_is_refused_with_the_reas
     page.fill("#composer-input", "还能发吗")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.body.textContent.includes('暂停发言')")
+
+
+@pytest.mark.clause("G11a")
+def test_a_warning_appears_on_the_open_chat_of_the_owner_and_stays_after_a_reload(new_page):
+    owner, _alice, group, mod = db_call(_world)
+    page = new_page(owner)
+    open_chat(page, group.code)
+    assert page.is_hidden("#pane-notices")
+    db_call(measure_issue, kind=MeasureKind.WARNING, operator=mod, reason_code="PLT-SPAM", target_group=group,
+            until=timezone.now() + timedelta(days=3), evidence={"ui": True}, origin=ORIGIN)
+    # Live: the measure's notice makes the open chat load its banners anew.
+    page.wait_for_selector("#pane-notices:not([hidden])")
+    assert "整改" in page.text_content("#pane-notices")
+    # And for someone who was away: it is there when the chat is opened again.
+    page.reload()
+    open_chat(page, group.code)
+    page.wait_for_selector("#pane-notices:not([hidden])")
+    assert "整改" in page.text_content("#pane-notices")
