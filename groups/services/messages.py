@@ -338,10 +338,14 @@ def _store(accepted: list[Checked], outcomes: list[Outcome | None]) -> list[Chec
     by_group: dict[int, list[Checked]] = defaultdict(list)
     for c in accepted:
         by_group[c.group.pk].append(c)
-    order = [c for group_id in sorted(by_group) for c in by_group[group_id]]
-    rows = [sql.StoreRow(group_id=c.group.pk, k=k, gate=c.group.send_gate, sender_id=c.request.sender.pk,
-                         client_id=c.client_id, kind=MessageKind.TEXT, body=c.body, origin=c.request.origin)
-            for group_id in sorted(by_group) for k, c in enumerate(by_group[group_id], 1)]
+    order: list[Checked] = []
+    rows: list[sql.StoreRow] = []
+    for group_id in sorted(by_group):  # rows in (group id, k) order, as the statement takes them
+        for k, c in enumerate(by_group[group_id], 1):
+            order.append(c)
+            rows.append(sql.StoreRow(group_id=group_id, k=k, gate=c.group.send_gate, sender_id=c.request.sender.pk,
+                                     client_id=c.client_id, kind=MessageKind.TEXT, body=c.body,
+                                     origin=c.request.origin))
     try:
         stored = sql.store_batch(rows, now)
     except (OperationalError, InterfaceError):
@@ -368,8 +372,7 @@ def _refused_by_database(c: Checked, exc: Exception) -> Outcome:
 def _tell(order: list[Checked], stored: list[sql.Stored], now, outcomes: list[Outcome | None]) -> None:
     """Stored (committed, unless a caller's transaction is open: then the broadcasts wait for its commit). Payloads
     and frames are built only now, outside the statement that held the groups' row locks."""
-    by_group: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    codes: dict[int, str] = {}
+    by_code: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for c, found in zip(order, stored, strict=True):
         if found is None:
             continue
@@ -378,11 +381,9 @@ def _tell(order: list[Checked], stored: list[sql.Stored], now, outcomes: list[Ou
                           body=c.body, created_at=now)
         message._state.adding = False
         payload = _payload(message, c)
-        by_group[c.group.pk].append(payload)
-        codes[c.group.pk] = c.group.code
+        by_code[c.group.code].append(payload)
         outcomes[c.index] = SendResult(message, payload, created=True)
-    for group_id, payloads in by_group.items():
-        code = codes[group_id]
+    for code, payloads in by_code.items():
         # Encoded once here, not once per receiving socket, and as one frame per batch and group.
         frame = orjson.dumps(messages_frame(code, payloads)).decode()
         broadcast_on_commit([group_channel_group(code)], {"type": "message.batch", "group": code, "frame": frame})
