@@ -271,9 +271,9 @@ class HeldMessageAdmin(_ReviewQueueAdmin):
     @admin.action(description="Remove: never deliver, tell the sender / 删除并通知发送者", permissions=["change"])
     def remove(self, request, queryset):
         origin = Origin.from_request(request)
-        self._each(request, queryset.values_list("pk", flat=True),
-                   lambda pk: held_remove(moderator=request.user, held_id=pk,
-                                          reason=HeldMessage.objects.get(pk=pk).category, origin=origin))
+        reasons = dict(queryset.values_list("pk", "category"))  # one query, not one per row
+        self._each(request, reasons,
+                   lambda pk: held_remove(moderator=request.user, held_id=pk, reason=reasons[pk], origin=origin))
 
     def response_change(self, request, obj):
         """The buttons of the change page: release or remove this one message."""

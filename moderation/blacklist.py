@@ -97,19 +97,9 @@ def _group_refusal(group: Group, rows: list[Restriction], *, joining: bool) -> A
 
 
 # --- the hooks ----------------------------------------------------------------------------------------------------
-def message_screen(*, items: list | None = None, user: User | None = None, group: Group | None = None,
-                   **_) -> list | None:
-    """``message.screen``: refuse the sends of muted/blacklisted senders and in blacklisted/disabled groups.
-
-    Called once per batch with ``items`` (groups/screening.py); the older per-message call (``user``, ``group``)
-    raises the refusal instead."""
-    if items is None:
-        rows = restrictions_of(user_ids=[user.pk], group_ids=[group.pk])
-        error = _user_refusal(user.pk, rows, kinds=(MeasureKind.MUTE_PLATFORM,)) or _group_refusal(
-            group, rows, joining=False)
-        if error:
-            raise error
-        return None
+def message_screen(*, items: list, **_) -> list:
+    """``message.screen``: refuse the sends of muted/blacklisted senders and in blacklisted/disabled groups (once per
+    batch, groups/screening.py)."""
     from groups.screening import PASS, Verdict  # the contract's types (groups app, below moderation)
 
     if not items:

@@ -50,11 +50,12 @@ reload.register_loader("switches", load)
 
 def is_on(kind: str, category: str = "") -> bool:
     """Whether ``kind`` is on for the whole platform or for ``category`` (from this process's state)."""
-    reload.fresh()
-    on = _on
-    if not on:
-        return False
-    return (kind, PLATFORM) in on or (bool(category) and (kind, category) in on)
+    return on_in(switches_on(), kind, category)
+
+
+def on_in(on: frozenset[tuple[str, str]], kind: str, category: str = "") -> bool:
+    """``is_on`` against a snapshot from ``switches_on()`` (the message path reads it once per batch)."""
+    return bool(on) and ((kind, PLATFORM) in on or (bool(category) and (kind, category) in on))
 
 
 def switches_on() -> frozenset[tuple[str, str]]:

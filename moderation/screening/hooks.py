@@ -28,7 +28,7 @@ from groups.screening import PASS, ScreenItem, Verdict
 from .. import errors  # noqa: F401  (registers the codes)
 from ..categories import BY_CODE
 from ..models_screening import BlockedAttempt, FlaggedItem, HeldMessage, HeldStatus, SwitchKind, TextField
-from ..switches import is_on
+from ..switches import on_in, switches_on
 from . import automaton, reload
 from .automaton import NO_MATCH, Match
 from .normalise import normalise
@@ -75,13 +75,13 @@ def write_evidence(fn: Callable[[], Any]) -> None:
     worker.join()
 
 
-def _decide(item: ScreenItem, match: Match) -> tuple[str, str, str]:
+def _decide(item: ScreenItem, match: Match, on: frozenset[tuple[str, str]]) -> tuple[str, str, str]:
     """(action, reason, category) for one message before the grade check."""
     action, category = match.action, match.category
     intensity = _intensities.get(item.group.tier_id or 0, ScreeningIntensity.STANDARD)
     if action == "flag" and intensity != ScreeningIntensity.STANDARD:
         return "hold", "intensity", category
-    if action in ("pass", "flag") and is_on(SwitchKind.HOLD_ALL, item.group.category):
+    if action in ("pass", "flag") and on_in(on, SwitchKind.HOLD_ALL, item.group.category):
         return "hold", "switch", category
     return action, "rule", category
 
@@ -95,8 +95,9 @@ def message_screen(*, items: list[ScreenItem]) -> list[Verdict]:
     for their senders' credit grades per batch."""
     rules = automaton.current()
     matches = [rules.match(normalise(item.body)) if rules.automaton is not None else NO_MATCH for item in items]
-    decided = [_decide(item, match) for item, match in zip(items, matches, strict=True)]
-    stopped = {i for i, item in enumerate(items) if is_on(SwitchKind.POST, item.group.category)}
+    on = switches_on()  # one snapshot of the switches for the whole batch
+    decided = [_decide(item, match, on) for item, match in zip(items, matches, strict=True)]
+    stopped = {i for i, item in enumerate(items) if on_in(on, SwitchKind.POST, item.group.category)}
     strict = [i for i, item in enumerate(items)
               if i not in stopped and decided[i][0] in ("pass", "flag")
               and _intensities.get(item.group.tier_id or 0) == ScreeningIntensity.STRICT]
