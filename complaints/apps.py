@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 class ComplaintsConfig(AppConfig):
     name = "complaints"
-    verbose_name = "举报处理 / Complaints"
     verbose_name = _("Complaints and reports")
 
     def ready(self) -> None:

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from .conf import conf
-from .models import Holiday
+from .models import OPEN_STATUSES, Holiday
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def nearing_at(*, created_at: datetime, due_at: datetime) -> datetime:
 def next_check(case, *, after: datetime | None = None) -> datetime | None:
     """The case's next nearing-or-due moment after ``after``; with ``after=None`` its earliest one (possibly past,
     so the sweep looks again after its deadlines changed). None when the case is closed or nothing is left."""
-    if case.status not in ("new", "triaged", "assigned"):
+    if case.status not in OPEN_STATUSES:
         return None
     moments = [m for _, due in stages(case) for m in (nearing_at(created_at=case.created_at, due_at=due), due)]
     if after is not None:

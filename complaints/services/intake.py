@@ -23,7 +23,7 @@ from moderation.categories import BY_CODE
 
 from .. import evidence as ev
 from ..conf import conf
-from ..models import Case, CaseEvent, Complaint, EventKind, Evidence, Source
+from ..models import OPEN_STATUSES, Case, CaseEvent, Complaint, EventKind, Evidence, Source
 from ..sla import deadlines_for, next_check
 from ..targets import Target, is_member, target_resolve
 
@@ -60,8 +60,7 @@ def _open_case_for(target: Target, *, category: str, now: datetime, priority: bo
     """The open case of this target, locked, or a new one; ``(case, created)``."""
     urgent = BY_CODE[category].urgent
     for _ in range(2):
-        case = Case.objects.select_for_update().filter(target_key=target.key, status__in=["new", "triaged",
-                                                                                          "assigned"]).first()
+        case = Case.objects.select_for_update().filter(target_key=target.key, status__in=OPEN_STATUSES).first()
         if case is not None:
             return case, False
         due = deadlines_for(filed_at=now, urgent=urgent)
@@ -145,8 +144,8 @@ def complaint_file(*, reporter: User, target: str, category: str, text: str = ""
         raise ApplicationError("report_self")
     text = _validate(category=category, text=text)
     chosen = _chosen_messages(ids=evidence_message_ids or [], target=resolved, reporter=reporter)
-    earlier = (Complaint.objects.filter(reporter=reporter, target_key=resolved.key,
-                                        case__status__in=["new", "triaged", "assigned"]).first())
+    earlier = Complaint.objects.filter(reporter=reporter, target_key=resolved.key,
+                                       case__status__in=OPEN_STATUSES).first()
     if earlier is not None:
         raise ApplicationError("already_reported", params={"number": earlier.number},
                                extra={"number": earlier.number})

@@ -204,7 +204,7 @@ def case_merge(*, source: Case, into: Case, moderator: User) -> Case:
     if not (source.is_open and into.is_open):
         raise ApplicationError("case_merge_invalid")
     moved = list(source.complaints.select_related("reporter"))
-    changed = [c for c in moved if reporter_state(source) != reporter_state(into)]
+    changed = moved if reporter_state(source) != reporter_state(into) else []
     Complaint.objects.filter(case=source).update(case=into)
     into.urgent, into.priority = into.urgent or source.urgent, into.priority or source.priority
     into.triage_due, into.decide_due = min(into.triage_due, source.triage_due), min(into.decide_due,
