@@ -64,8 +64,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         self.language = user.language
         self.origin = Origin.from_scope(self.scope)
-        self.codes: set[str] = set(await database_thread(selectors.group_codes_for_user)(user_id=user.pk))
-        await database_thread(socket_opened)(user=user, origin=self.origin)
+        self.codes: set[str] = set(await database_thread(socket_opened)(user=user, origin=self.origin))
         # Subscribe before accepting, so nothing committed after the client's first resume can slip past it.
         await group_add_many(self.channel_layer, [user_channel_group(user.pk), *map(group_channel_group, self.codes)],
                              self.channel_name)
