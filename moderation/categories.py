@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.db import models
 
+from groupchat.core.language import pick
+
 
 class Report12377(models.TextChoices):
     """The report types of the national reporting centre (12377)."""
@@ -35,7 +37,7 @@ class Category:
     kind: str = "illegal"  # illegal (Art 6) | harmful (Art 7) | platform
 
     def name(self, language: str | None = None) -> str:
-        return self.en if (language or "").startswith("en") else self.zh
+        return pick(language, zh=self.zh, en=self.en)
 
 
 _R = Report12377
