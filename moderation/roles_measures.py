@@ -25,7 +25,14 @@ _CUSTOM = {"issue_measure": ("measure", "Can issue and lift measures"),
 
 
 def moderation_roles_ensure(apps=None) -> None:
-    """Create the roles and add their permissions (idempotent; permissions only ever added).
+    """Create the roles and add their permissions (idempotent; permissions only ever added)."""
+    role_permissions_grant(ROLE_PERMISSIONS, _CUSTOM, apps)
+
+
+def role_permissions_grant(role_permissions: dict[str, list[str]], custom: dict[str, tuple[str, str]],
+                           apps=None) -> None:
+    """Add ``role_permissions`` to the roles (made when missing); ``custom``: codename -> (model, name) of the
+    custom permissions, the others named the way Django names its defaults.
 
     ``apps``: a migration's historical registry. In a data migration on a fresh database Django has not created any
     content type or permission yet (it does after migrate), so they are made here the way Django names them."""
@@ -35,13 +42,13 @@ def moderation_roles_ensure(apps=None) -> None:
     ContentType = registry.get_model("contenttypes", "ContentType")
     Group = registry.get_model("auth", "Group")
     Permission = registry.get_model("auth", "Permission")
-    for name, dotted in ROLE_PERMISSIONS.items():
+    for name, dotted in role_permissions.items():
         group, _ = Group.objects.get_or_create(name=name)
         wanted = []
         for perm in dotted:
             app_label, codename = perm.split(".")
-            model, label = _CUSTOM.get(codename) or (codename.split("_", 1)[1],
-                                                     f"Can {codename.split('_', 1)[0]} {codename.split('_', 1)[1]}")
+            action, _, model = codename.partition("_")
+            model, label = custom.get(codename) or (model, f"Can {action} {model}")
             content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
             permission, _ = Permission.objects.get_or_create(content_type=content_type, codename=codename,
                                                              defaults={"name": label})

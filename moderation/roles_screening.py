@@ -6,7 +6,7 @@ moderators also edit and import rules and hold the emergency switches (G5a: only
 
 from __future__ import annotations
 
-from .roles_measures import MODERATOR, SENIOR_MODERATOR
+from .roles_measures import MODERATOR, SENIOR_MODERATOR, role_permissions_grant
 
 _READ = ["moderation.view_screeningrule", "moderation.view_rulechange", "moderation.view_blockedattempt",
          "moderation.view_heldmessage", "moderation.view_flaggeditem", "moderation.view_emergencyswitch",
@@ -22,23 +22,5 @@ _CUSTOM = {"review_screening": ("heldmessage", "Can review held and flagged mess
 
 
 def screening_roles_ensure(apps=None) -> None:
-    """Add the screening permissions to the roles (idempotent; only ever adds). ``apps``: a migration's registry;
-    on a fresh database the permissions do not exist yet, so they are made the way Django names them."""
-    from django.apps import apps as global_apps
-
-    registry = apps or global_apps
-    ContentType = registry.get_model("contenttypes", "ContentType")
-    Group = registry.get_model("auth", "Group")
-    Permission = registry.get_model("auth", "Permission")
-    for role, dotted in SCREENING_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        wanted = []
-        for perm in dotted:
-            app_label, codename = perm.split(".")
-            action, _, model = codename.partition("_")
-            model, label = _CUSTOM.get(codename) or (model, f"Can {action} {model}")
-            content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
-            permission, _ = Permission.objects.get_or_create(content_type=content_type, codename=codename,
-                                                             defaults={"name": label})
-            wanted.append(permission)
-        group.permissions.add(*wanted)
+    """Add the screening permissions to the roles (idempotent; only ever adds). ``apps``: a migration's registry."""
+    role_permissions_grant(SCREENING_PERMISSIONS, _CUSTOM, apps)
