@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import FileResponse, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -27,6 +28,7 @@ from .models import (
     InspectionStatus,
     LegalHold,
     RegulatorReport,
+    ReportStatus,
     RetentionRun,
     Seal,
     SealVerification,
@@ -41,8 +43,26 @@ def _origin(request: HttpRequest) -> Origin:
     return Origin.from_request(request)
 
 
-def _refusal(request: HttpRequest, err: ApplicationError) -> None:
-    messages.error(request, f"{err.detail('zh-hans')} / {err.detail('en')}")
+def _refusal(request: HttpRequest, err: ApplicationError, prefix: str = "") -> None:
+    messages.error(request, f"{prefix}{err.detail('zh-hans')} / {err.detail('en')}")
+
+
+class _ServiceAddAdmin(NoAddDeleteAdmin):
+    """Never deleted; added (with ``add_form``, by the model's add permission) through a service in ``save_model``,
+    which leaves ``obj.pk`` unset when the service refuses, so the officer stays on the add page with the message."""
+
+    add_form: type[forms.ModelForm]
+    has_add_permission = admin.ModelAdmin.has_add_permission
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, **kwargs)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if obj.pk is None:
+            return HttpResponseRedirect(request.path)
+        return super().response_add(request, obj, post_url_continue)
 
 
 # --- legal holds -------------------------------------------------------------------------------------------------
@@ -57,21 +77,15 @@ class LegalHoldForm(forms.ModelForm):
 
 
 @admin.register(LegalHold)
-class LegalHoldAdmin(NoAddDeleteAdmin):
+class LegalHoldAdmin(_ServiceAddAdmin):
     """Placing a hold calls ``legal_hold_create``; releasing it: type a release reason on the hold and save."""
+
+    add_form = LegalHoldForm
 
     list_display = ("id", "authority", "document_number", "user_id", "group_code", "starts_at", "ends_at",
                     "created_at", "released_at", "held_count")
     list_filter = (("released_at", admin.EmptyFieldListFilter),)
     search_fields = ("authority", "document_number", "group_code", "=user_id")
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("compliance.add_legalhold")
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = LegalHoldForm
-        return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -87,7 +101,10 @@ class LegalHoldAdmin(NoAddDeleteAdmin):
 
     @admin.display(description="保全记录数 / held records")
     def held_count(self, obj):
-        return obj.held_entries.count()
+        return obj.held_total
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(held_total=Count("held_entries"))
 
     def save_model(self, request, obj, form, change):
         try:
@@ -102,11 +119,6 @@ class LegalHoldAdmin(NoAddDeleteAdmin):
                                                  origin=_origin(request))
         except ApplicationError as err:
             _refusal(request, err)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        if obj.pk is None:
-            return HttpResponseRedirect(request.path)
-        return super().response_add(request, obj, post_url_continue)
 
 
 # --- retention, held records, seals ------------------------------------------------------------------------------
@@ -198,8 +210,10 @@ class InspectionRequestForm(forms.ModelForm):
 
 
 @admin.register(InspectionRequest)
-class InspectionRequestAdmin(NoAddDeleteAdmin):
+class InspectionRequestAdmin(_ServiceAddAdmin):
     """Entered by one officer; approved (action) by another; the export runs in the background; download here."""
+
+    add_form = InspectionRequestForm
 
     list_display = ("id", "authority", "document_number", "status", "entered_by", "decided_by", "progress",
                     "download")
@@ -210,14 +224,6 @@ class InspectionRequestAdmin(NoAddDeleteAdmin):
                        "starts_at", "ends_at", "status", "entered_by", "entered_at", "decided_by", "decided_at",
                        "decision_note", "progress", "package_sha256", "package_size", "exported_at", "error",
                        "download")
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("compliance.add_inspectionrequest")
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = InspectionRequestForm
-        return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
         if obj is None:
@@ -252,18 +258,13 @@ class InspectionRequestAdmin(NoAddDeleteAdmin):
         except ApplicationError as err:
             _refusal(request, err)
 
-    def response_add(self, request, obj, post_url_continue=None):
-        if obj.pk is None:
-            return HttpResponseRedirect(request.path)
-        return super().response_add(request, obj, post_url_continue)
-
     def _decide(self, request, queryset, service, done: str):
         for item in queryset:
             try:
                 service(actor=request.user, request_id=item.pk, origin=_origin(request))
                 messages.success(request, f"#{item.pk} {done}")
             except ApplicationError as err:
-                messages.error(request, f"#{item.pk}: {err.detail('zh-hans')} / {err.detail('en')}")
+                _refusal(request, err, prefix=f"#{item.pk}: ")
 
     @admin.action(description="批准（须为另一名合规专员）/ Approve (a second officer)")
     def approve(self, request, queryset):
@@ -303,23 +304,17 @@ class RegulatorReportForm(forms.ModelForm):
 
 
 @admin.register(RegulatorReport)
-class RegulatorReportAdmin(NoAddDeleteAdmin):
+class RegulatorReportAdmin(_ServiceAddAdmin):
     """Monthly reports come from the beat; an officer may make one on demand (add) and records its submission by
     typing the submission reference on the report and saving."""
+
+    add_form = RegulatorReportForm
 
     list_display = ("id", "kind", "period_start", "period_end", "status", "measures_count", "submitted_at",
                     "submission_reference", "download")
     list_filter = ("kind", "status", ("submitted_at", admin.EmptyFieldListFilter))
     readonly_fields = ("kind", "period_start", "period_end", "status", "created_at", "created_by", "measures_count",
                        "package_sha256", "package_size", "error", "submitted_at", "submitted_by", "download")
-
-    def has_add_permission(self, request, obj=None):
-        return request.user.has_perm("compliance.add_regulatorreport")
-
-    def get_form(self, request, obj=None, **kwargs):
-        if obj is None:
-            kwargs["form"] = RegulatorReportForm
-        return super().get_form(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
         return RegulatorReportForm.Meta.fields if obj is None else [*self.readonly_fields, "submission_reference"]
@@ -331,7 +326,7 @@ class RegulatorReportAdmin(NoAddDeleteAdmin):
 
     @admin.display(description="数据包 / package")
     def download(self, obj):
-        if obj.status != "ready":
+        if obj.status != ReportStatus.READY:
             return "—"
         url = reverse("admin:compliance_report_download", args=[obj.pk])
         return format_html('<a href="{}">下载 / download</a> <code>{}</code>', url, obj.package_sha256[:16])
@@ -348,11 +343,6 @@ class RegulatorReportAdmin(NoAddDeleteAdmin):
         except ApplicationError as err:
             _refusal(request, err)
 
-    def response_add(self, request, obj, post_url_continue=None):
-        if obj.pk is None:
-            return HttpResponseRedirect(request.path)
-        return super().response_add(request, obj, post_url_continue)
-
     def get_urls(self):
         return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
                      name="compliance_report_download"), *super().get_urls()]
@@ -361,7 +351,7 @@ class RegulatorReportAdmin(NoAddDeleteAdmin):
         if not request.user.has_perm("compliance.view_regulatorreport"):
             raise PermissionDenied
         report = RegulatorReport.objects.get(pk=pk)
-        if report.status != "ready":
+        if report.status != ReportStatus.READY:
             return HttpResponseRedirect(reverse("admin:compliance_regulatorreport_changelist"))
         record("compliance.report.download", actor_id=request.user.pk, origin=_origin(request),
                data={"report": report.pk, "sha256": report.package_sha256})
