@@ -5,7 +5,8 @@ Hooks of apps above groups, registered in their ``AppConfig.ready()`` with ``gro
 ``"message.screen"`` (``SCREEN_HOOK``): ``fn(*, items: list[ScreenItem]) -> list[Verdict]``
     Called ONCE PER BATCH by ``groups.services.messages``, after every gate of groups and accounts, with the messages
     that passed them; it returns one verdict per item, in the same order. Several hooks combine per item: refuse beats
-    hold beats flag beats pass (``combine``).
+    hold beats flag beats pass (``combine``); they run in registration order, and each sees only the messages no
+    earlier hook refused (moderation registers its refusing checks, measures and blacklist, before screening).
 
     - ``pass`` / ``flag``: the message is stored and acked as usual. For ``flag`` the hook has itself recorded its
       review item, keyed by (sender id, client_id); it needs nothing back.
@@ -83,13 +84,16 @@ def combine(a: Verdict, b: Verdict) -> Verdict:
 def screen_batch(items: Sequence[ScreenItem]) -> list[Verdict]:
     """Every ``"message.screen"`` hook on the whole batch; one combined verdict per item, in order."""
     verdicts = [PASS] * len(items)
-    if not items:
-        return verdicts
     for fn in hooks_for(SCREEN_HOOK):
-        answer = fn(items=list(items))
-        if len(answer) != len(items):
-            raise ValueError(f"{fn!r} returned {len(answer)} verdicts for {len(items)} messages")
-        for i, verdict in enumerate(answer):
+        # A later hook sees only what no earlier hook refused: nothing is held, flagged or kept as evidence for a
+        # message that is refused anyway (a held one would otherwise be released past the refusal, unscreened).
+        live = [i for i, verdict in enumerate(verdicts) if verdict.action != "refuse"]
+        if not live:
+            break
+        answer = fn(items=[items[i] for i in live])
+        if len(answer) != len(live):
+            raise ValueError(f"{fn!r} returned {len(answer)} verdicts for {len(live)} messages")
+        for i, verdict in zip(live, answer, strict=True):
             if verdict.action == "refuse" and verdict.error is None:
                 raise ValueError(f"{fn!r}: a refuse verdict carries its ApplicationError")
             if verdict.action == "hold" and verdict.held_id is None:
