@@ -77,11 +77,11 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
         cutoff_now=cutoff, due_for_purge=LogEntry.objects.filter(created_at__lt=cutoff).count(),
         next_purge_at=_next_run("compliance-retention-sweep", now),
         last_run=RetentionRun.objects.order_by("-started_at").first(),
-        active_holds=LegalHold.objects.filter(released_at__isnull=True).count(),
+        active_holds=holds_active_count(),
         held_records=HeldLogEntry.objects.count(),
         seals=Seal.objects.count(), sealed_until=sealed_until, unsealed_records=unsealed,
         last_verification=SealVerification.objects.order_by("-started_at").first(),
-        inspections_pending=InspectionRequest.objects.filter(status=InspectionStatus.PENDING).count(),
+        inspections_pending=inspections_pending_count(),
         inspections_exporting=InspectionRequest.objects.filter(
             status__in=[InspectionStatus.APPROVED, InspectionStatus.EXPORTING]).count(),
         inspections_ready=InspectionRequest.objects.filter(status=InspectionStatus.READY).count(),
