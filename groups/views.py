@@ -77,10 +77,14 @@ def group_find(request):
     language = translation.get_language() or "zh-hans"
     categories = selectors.directory_categories(query=q)
     names = {c.slug: c.name(language) for c, _ in categories}
+    # A group of a category no longer listed (inactive): its name too, in one query for the page, not one per row.
+    unlisted = {g.category for g in page.groups if g.category} - names.keys()
+    if unlisted:
+        names.update((c.slug, c.name(language)) for c in GroupCategory.objects.filter(slug__in=unlisted))
     return render(request, "groups/find.html", {
         "q": q, "category": category, "next_cursor": page.next_cursor, "after": request.GET.get("after", ""),
         "categories": [{"slug": c.slug, "name": names[c.slug], "count": n} for c, n in categories],
-        "groups": [{"group": g, "category_name": names.get(g.category) or _category_name(g.category)}
+        "groups": [{"group": g, "category_name": names.get(g.category, g.category)}
                    for g in page.groups],
     })
 

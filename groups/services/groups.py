@@ -314,9 +314,9 @@ def group_close(*, actor: User | None, group: Group, reason: str, origin: Origin
     if by_platform:
         if not reason:
             raise ApplicationError("close_reason_required")
+    elif actor is None:
+        raise ApplicationError("permission_denied")
     else:
-        if actor is None:
-            raise ApplicationError("permission_denied")
         require_owner(group=group, actor=actor)
     group = lock_group(group)
     if group.status == GroupStatus.CLOSED:

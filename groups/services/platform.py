@@ -17,11 +17,10 @@ from accounts.models import User
 from groupchat.core.broadcast import broadcast_on_commit, group_channel_group, user_channel_group
 from groupchat.core.origin import Origin
 
-from ..models import AuditAction, Group, GroupStatus, Membership, Role
+from ..models import AuditAction, Group, GroupStatus, Membership
+from ..selectors import MANAGER_ROLES
 from ._common import announce_group, group_event, lock_group
 from .messages import send_gate_bump
-
-MANAGER_ROLES = (Role.OWNER, Role.ADMIN)
 
 
 def _status_frame(group: Group, *, reason: str, **extra) -> None:

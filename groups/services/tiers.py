@@ -119,8 +119,6 @@ def _refuse_missing(missing: list[Missing]) -> None:
         return
     first = missing[0]
     extra = {"missing": [m.as_dict() for m in missing]}
-    if first.code == "owner_minor":
-        raise ApplicationError(first.code, extra=extra)
     if first.code == "owner_verification_level":
         raise ApplicationError(first.code, params={"need": first.need, "have": first.have}, extra=extra)
     raise ApplicationError(first.code, extra=extra)
@@ -410,7 +408,6 @@ def grade_table_check(*, table: dict[str, dict[str, Any]], order: list[str], **_
 def grade_table_changed(*, actor: User | None, summary: str, **_: Any) -> None:
     """Hook ``grade_table.changed``: the grade caps are part of the filed snapshot, so an edit is a new version."""
     filing_version_create(actor=actor, summary=summary)
-
 
 
 def tier_system_snapshot() -> dict[str, Any]:
