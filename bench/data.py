@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,6 +88,26 @@ def job(code: Code, db: str, *args: str, stdin: Any = None, timeout: float = 360
     if out.returncode:
         raise SystemExit(f"bench.jobs {args[0]} failed (traceback above)")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def background_job(code: Code, db: str, *args: str):
+    """``python -m bench.jobs ARGS`` alongside a load: started, its first JSON line (ready) awaited, then stopped by
+    closing its stdin when the block ends. Yields a dict that holds ``ready`` and, afterwards, ``result``."""
+    proc = subprocess.Popen([PY, "-m", "bench.jobs", *args], cwd=code.pythonpath, env=gc_env(code, db), text=True,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    out: dict[str, Any] = {}
+    try:
+        line = proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"bench.jobs {args[0]} exited before it was ready (traceback above)")
+        out["ready"] = json.loads(line)
+        yield out
+    finally:
+        proc.stdin.close()
+        rest, _ = proc.communicate(timeout=600)
+        if proc.returncode == 0 and rest.strip():
+            out["result"] = json.loads(rest.strip().splitlines()[-1])
 
 
 def migrate(code: Code, db: str) -> None:

@@ -8,6 +8,9 @@
 - ``pages GID PAGE``: the SQL the code sends for the newest history page and the page PAGE back.
 - ``sweep N``: N groups over every tier, then the daily tier sweep (G7a) timed twice (the second is idempotent).
 - ``seed-baseline N``: users 1..N in the baseline project's database.
+- ``seal-loop INTERVAL SETTLE``: the network log's sealer (G13b) as its beat runs it, but every INTERVAL seconds with
+  a SETTLE-second settling time, so the rows a load writes are sealed while it runs. Catches up first and prints
+  ``{"ready": ...}``; then seals until stdin closes and prints what it sealed and its CPU seconds.
 """
 
 from __future__ import annotations
@@ -231,9 +234,31 @@ def seed_baseline(n: int) -> dict[str, Any]:
                                                                "date_joined"], rows)}
 
 
+def seal_loop(interval: int, settle: int) -> dict[str, Any]:
+    import resource
+    import select
+
+    from compliance.services import seals
+
+    seals.SEAL_SETTLE = timedelta(seconds=settle)  # the beat's 120 s would seal nothing a short run wrote
+    t0 = time.perf_counter()
+    caught_up = seals.seal_settled()
+    print(json.dumps({"ready": True, "caught_up": caught_up, "catch_up_s": round(time.perf_counter() - t0, 2)}),
+          flush=True)
+    cpu0, made, busy = resource.getrusage(resource.RUSAGE_SELF), 0, 0.0
+    while not select.select([sys.stdin], [], [], interval)[0]:  # stdin readable = closed by the runner: stop
+        t = time.perf_counter()
+        made += seals.seal_settled()
+        busy += time.perf_counter() - t
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    return {"seals": made, "sealing_s": round(busy, 3),
+            "cpu_s": round(cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime, 3)}
+
+
 if __name__ == "__main__":
     django.setup()
     name, args = sys.argv[1], [int(a) for a in sys.argv[2:]]
     jobs = {"seed": lambda: seed(json.load(sys.stdin)), "history": lambda: history(*args),
-            "pages": lambda: pages(*args), "sweep": lambda: sweep(*args), "seed-baseline": lambda: seed_baseline(*args)}
+            "pages": lambda: pages(*args), "sweep": lambda: sweep(*args), "seed-baseline": lambda: seed_baseline(*args),
+            "seal-loop": lambda: seal_loop(*args)}
     print(json.dumps(jobs[name](), ensure_ascii=False, default=str))

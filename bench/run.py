@@ -90,6 +90,12 @@ def options(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
     return opts
 
 
+def options_for(name: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Of ``overrides``, those ``name`` has, typed as its defaults."""
+    defaults = SCENARIOS[name].options or {}
+    return {k: type(defaults[k])(v) for k, v in overrides.items() if k in defaults}
+
+
 def resolve(names: str) -> list[str]:
     """Scenario names, or the issue's numbers (1 ingest, 2 fanout, ...)."""
     by_number = {sc.number: n for n, sc in SCENARIOS.items() if sc.number}
@@ -124,6 +130,7 @@ def compare(a: argparse.Namespace) -> list[dict[str, Any]]:
     codes = {"before": checkout(a.before), "after": checkout(a.after)}
     names = resolve(a.scenarios)
     overrides = dict(kv.split("=", 1) for kv in a.set)
+    after_set = dict(kv.split("=", 1) for kv in a.after_set)
     for code in codes.values():  # the data first, outside the measured runs
         data.ensure(code)
     runs: list[dict[str, Any]] = []
@@ -133,7 +140,7 @@ def compare(a: argparse.Namespace) -> list[dict[str, Any]]:
                                                     **overrides}.items()
                                   if k in (SCENARIOS[name].options or {}) and v is not None})
             for side, code in codes.items():
-                out = run_scenario(code, name, opts)
+                out = run_scenario(code, name, opts | options_for(name, after_set if side == "after" else {}))
                 runs.append({"scenario": name, "round": rnd, "side": side, "code": code.label,
                              "at": time.strftime("%H:%M:%S"), "headline": out["headline"]})
     print("\n== runs")
@@ -170,6 +177,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--rounds", type=int, default=3, help="runs of each side per scenario (default 3)")
     s.add_argument("--duration", type=float, default=None, help="seconds per run (default: the scenario's)")
     s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="any scenario option, e.g. rate=12")
+    s.add_argument("--after-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="an option for the after side only: the same code with and without, e.g. sealer=1")
     s.add_argument("--tolerance", type=float, default=0.10, help="allowed loss per figure (default 0.10)")
     return p
 

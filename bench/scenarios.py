@@ -48,6 +48,19 @@ def serving(code: Code, db: str, target: str, n: int = 1):
             spy.wait(timeout=60)
 
 
+@contextmanager
+def sealing(code: Code, db: str, interval: float):
+    """With ``--sealer S`` (S > 0): the network log's sealer running beside the servers, every S seconds with a
+    5-second settling time, so it seals the rows this run writes while the run goes on (the beat seals once a minute,
+    120 s after a slice ends: the same work per row, later). Caught up before the run starts, so only this run's rows
+    are sealed inside it. Yields the job's figures (filled in when the block ends), or None when off."""
+    if interval <= 0:
+        yield None
+        return
+    with data.background_job(code, db, "seal-loop", str(int(interval)), "5") as out:
+        yield out
+
+
 def adapters(target: str, srvs: list[server.Server]) -> list[Any]:
     return [(driver.Groupchat if target == "groupchat" else driver.Baseline)(s.port) for s in srvs]
 
@@ -87,10 +100,13 @@ def load(code: Code, o) -> dict[str, Any]:
     for _ in range(o.repeat):
         for n in ints(o.servers):
             for target in o.targets.split(","):
-                with serving(code, db, target, n) as srvs:
+                with serving(code, db, target, n) as srvs, sealing(code, db, o.sealer if target == "groupchat"
+                                                                   else 0) as sealer:
                     r = driver.run(driver.run_load(adapters(target, srvs), group_of(target, o.group), spec,
                                                    sampler_factory=lambda srvs=srvs: server.Sampler(srvs)))
                 rows.append(row(f"{target} x{n}", r["steps"][0]))
+                if sealer:
+                    rows[-1] |= {"seals": sealer["result"]["seals"], "sealer cpu s": sealer["result"]["cpu_s"]}
                 print(f"  {rows[-1]}", flush=True)
     first = [r for r in rows if r["run"] == f"groupchat x{ints(o.servers)[0]}"]
     out: dict[str, Any] = {"table": rows, "headline": {k: _median(first, k) for k in
@@ -251,7 +267,7 @@ def sweep(code: Code, o) -> dict[str, Any]:
                                                                  "second s": rows[1]["seconds"]}}
 
 
-LOAD = {"duration": 20.0, "servers": "1", "repeat": 1}
+LOAD = {"duration": 20.0, "servers": "1", "repeat": 1, "sealer": 0.0}
 register("ingest", load, number="1", title="20 senders as fast as acks come back + 20 receivers, one group; "
          "beside the Channels-tutorial baseline", headline={"acked/s": "higher", "ack p99": "lower"},
          group="ingest", senders=20, receivers=20, mode="closed", rate=0.0, targets="groupchat,baseline", **LOAD)
