@@ -105,7 +105,8 @@ def background_job(code: Code, db: str, *args: str):
         yield out
     finally:
         proc.stdin.close()
-        rest, _ = proc.communicate(timeout=600)
+        rest = proc.stdout.read()
+        proc.wait(timeout=600)
         if proc.returncode == 0 and rest.strip():
             out["result"] = json.loads(rest.strip().splitlines()[-1])
 
