@@ -25,11 +25,10 @@ from complaints.selectors import complaint_statistics
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.origin import Origin
-from groups.models import FilingRecord
 from moderation.categories import CATEGORIES
 from moderation.models import BlockedAttempt, FlaggedItem, HeldMessage, Measure, MeasureKind
 
-from ..models import RegulatorReport, ReportedMeasure, ReportKind, ReportStatus
+from ..models import FilingRecord, RegulatorReport, ReportedMeasure, ReportKind, ReportStatus
 from ..packages import PackageWriter, Section, file_sha256, package_path
 
 log = logging.getLogger(__name__)
@@ -93,7 +92,7 @@ def regulator_report_build(*, report_id: int) -> RegulatorReport:
     writer = PackageWriter(path, kind="regulator-report", title_zh="互联网群组信息服务管理情况报告",
                            title_en="Report to the regulator on group information services",
                            meta={"report": report.pk, "period_start": start.isoformat(), "period_end": end.isoformat(),
-                                 "operator": getattr(settings, "GROUPCHAT_OPERATOR_NAME", "")})
+                                 "operator": settings.OPERATOR_NAME})
     try:
         measures = list(Measure.objects.filter(reported_in__report=report).order_by("id").values_list(*MEASURE_COLUMNS))
         writer.write_csv("data/measures.csv", MEASURE_COLUMNS, measures)
