@@ -12,7 +12,6 @@ says whether the live tier system still matches that version's snapshot.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +26,9 @@ from groupchat.core.origin import Origin
 from groups.selectors_tiers import tier_system_snapshot
 
 from ..models import FilingPackage, FilingRecord, ReportStatus
-from ..packages import PackageWriter, Section, file_sha256, package_path
+from ..packages import PackageWriter, Section, package_path
 from ..selectors_filing import FILING_SECTIONS
-
-log = logging.getLogger(__name__)
+from .building import package_building, package_fields
 
 
 def _require(actor: User, perm: str) -> None:
@@ -120,7 +118,7 @@ def filing_package_build(*, package_id: int) -> FilingPackage:
                            title_en="Filing of the tiered, classified management of group information services",
                            meta={"package": package.pk, "filing_version": filing.version, "filed": filing.filed,
                                  "filing_number": filing.filing_number, "live_matches_version": matches})
-    try:
+    with package_building(writer, row=FilingPackage.objects.filter(pk=package.pk), failed=ReportStatus.FAILED):
         sections: dict[str, Any] = {}
         for read in FILING_SECTIONS:
             section = read()
@@ -135,16 +133,11 @@ def filing_package_build(*, package_id: int) -> FilingPackage:
             "filing_version": filing.version, "filed": filing.filed, "filing_number": filing.filing_number,
             "change_summary": filing.change_summary, "version_created_at": filing.created_at,
             "live_matches_version": matches, "built_at": writer.created_at, "sections": sections})
-        writer.close()
-    except Exception as exc:
-        writer.abort()
-        FilingPackage.objects.filter(pk=package.pk).update(status=ReportStatus.FAILED, error=repr(exc)[:2000])
-        log.exception("filing package %s failed", package.pk)
-        raise
     with transaction.atomic():
         package.status, package.built_at, package.error = ReportStatus.READY, timezone.now(), ""
-        package.package_path, package.package_size = str(path), path.stat().st_size
-        package.package_sha256, package.progress_done = file_sha256(path), package.progress_total
+        for name, value in package_fields(path).items():
+            setattr(package, name, value)
+        package.progress_done = package.progress_total
         package.save(update_fields=["status", "built_at", "error", "package_path", "package_size", "package_sha256",
                                     "progress_done"])
         record("compliance.filing.package", actor_id=package.requested_by_id,
