@@ -14,16 +14,17 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import idnumbers
 from accounts.conf import conf as accounts_conf
-from accounts.models import IdentityReveal, User
+from accounts.models import GradePermission, IdentityReveal, User
 from accounts.roles import role_permissions
 from accounts.selectors import agreements_current, grade_table
 from complaints.categories import reasons
 from complaints.conf import conf as complaints_conf
 from complaints.models import Holiday
+from groups.models import GroupCategory, TierPolicy
 from groups.selectors_tiers import CATEGORY_FIELDS, TIER_FIELDS, tier_scale, tier_system_snapshot
 from moderation.appeals import APPEAL_DAYS
 from moderation.measures import BLACKLIST_DAYS
@@ -51,9 +52,23 @@ class ConfigSection:
     title_zh: str
     title_en: str
     data: Any
-    headers: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # the CSV's column names
     rows: list[list[Any]] = field(default_factory=list)
     paragraphs: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)  # the document's column headings, when not ``headers``
+
+
+def _labels(model, names) -> list[str]:
+    """Each field's verbose name in Chinese and English ("成员上限 / members (max)"), for the document's headings."""
+    out = []
+    for name in names:
+        verbose = model._meta.get_field(name).verbose_name
+        with translation.override("zh-hans"):
+            zh = str(verbose)
+        with translation.override("en"):
+            en = str(verbose)
+        out.append(en if zh == en else f"{zh} / {en}")
+    return out
 
 
 def operator_section() -> ConfigSection:
@@ -86,6 +101,7 @@ def tiers_section() -> ConfigSection:
     tiers = tier_system_snapshot()["tiers"]
     return ConfigSection("tiers", "分级管理（群组级别及其管理要求）", "Tier matrix and its controls", tiers,
                          headers=list(TIER_FIELDS), rows=[[t[k] for k in TIER_FIELDS] for t in tiers],
+                         labels=_labels(TierPolicy, TIER_FIELDS),
                          paragraphs=["每级的成员上限、群主认证级别与信用等级、平台审核、加群方式与内容审核强度。/ Per tier: "
                                      "member cap, owner verification level and grade, platform review, join modes "
                                      "and screening intensity."])
@@ -94,7 +110,8 @@ def tiers_section() -> ConfigSection:
 def categories_section() -> ConfigSection:
     categories = tier_system_snapshot()["categories"]
     return ConfigSection("categories", "分类管理（群组类别）", "Group categories", categories,
-                         headers=list(CATEGORY_FIELDS), rows=[[c[k] for k in CATEGORY_FIELDS] for c in categories])
+                         headers=list(CATEGORY_FIELDS), rows=[[c[k] for k in CATEGORY_FIELDS] for c in categories],
+                         labels=_labels(GroupCategory, CATEGORY_FIELDS))
 
 
 GRADE_CAP_FIELDS = ["grade", "groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible",
@@ -104,7 +121,8 @@ GRADE_CAP_FIELDS = ["grade", "groups_owned_max", "groups_created_per_day", "grou
 def grade_caps_section() -> ConfigSection:
     caps = [{k: getattr(g, k) for k in GRADE_CAP_FIELDS} for g in grade_table()]
     return ConfigSection("grade_caps", "按信用等级的数量上限", "Caps per credit grade", caps,
-                         headers=GRADE_CAP_FIELDS, rows=[[c[k] for k in GRADE_CAP_FIELDS] for c in caps])
+                         headers=GRADE_CAP_FIELDS, rows=[[c[k] for k in GRADE_CAP_FIELDS] for c in caps],
+                         labels=_labels(GradePermission, GRADE_CAP_FIELDS))
 
 
 def credit_section() -> ConfigSection:
@@ -233,7 +251,8 @@ def filing_versions_section() -> ConfigSection:
     rows = list(FilingRecord.objects.order_by("version").values_list(*FILING_COLUMNS))
     return ConfigSection("filing_versions", "备案版本变更记录", "Change log of filing versions",
                          [dict(zip(FILING_COLUMNS, r, strict=True)) for r in rows], headers=FILING_COLUMNS,
-                         rows=[list(r) for r in rows])
+                         rows=[list(r) for r in rows],
+                         labels=_labels(FilingRecord, [c.removesuffix("_id") for c in FILING_COLUMNS]))
 
 
 FILING_SECTIONS: list[Callable[[], ConfigSection]] = [

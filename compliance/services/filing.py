@@ -127,7 +127,7 @@ def filing_package_build(*, package_id: int) -> FilingPackage:
             if section.headers:
                 writer.write_csv(f"data/{section.key}.csv", section.headers, section.rows)
             writer.add_section(Section(section.title_zh, section.title_en, paragraphs=section.paragraphs,
-                                       headers=section.headers, rows=section.rows))
+                                       headers=section.labels or section.headers, rows=section.rows))
             FilingPackage.objects.filter(pk=package.pk).update(progress_done=F("progress_done") + 1)
         writer.write_json("filing.json", {
             "filing_version": filing.version, "filed": filing.filed, "filing_number": filing.filing_number,
