@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
+from groupchat.core.filing import FilingAlertMixin
 from groupchat.core.origin import Origin
 
 from . import services
@@ -259,9 +260,10 @@ class GradePermissionForm(forms.ModelForm):
 
 
 @admin.register(GradePermission)
-class GradePermissionAdmin(admin.ModelAdmin):
+class GradePermissionAdmin(FilingAlertMixin, admin.ModelAdmin):
     """The grade table is part of the filed tier system: every save goes through ``grade_permission_update``, which
-    makes a new, unfiled filing version (G7a); values below a floor are refused with the reason."""
+    makes a new, unfiled filing version (G7a), and the list warns until it is filed; values below a floor are
+    refused with the reason."""
 
     form = GradePermissionForm
     list_display = ("grade", "groups_owned_max", "groups_created_per_day", "groups_joined_max", "admin_eligible",

@@ -17,6 +17,7 @@ from django.utils import timezone
 from groupchat.core.broadcast import notify_user_on_commit
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
+from groupchat.core.filing import filing_changed
 from groupchat.core.hooks import run_hooks
 from groupchat.core.language import pick
 from groupchat.core.origin import Origin
@@ -140,8 +141,8 @@ def grade_permission_validate(*, grade: str, values: dict[str, Any]) -> dict[str
 @transaction.atomic
 def grade_permission_update(*, actor: User | None, grade: str, values: dict[str, Any],
                             origin: Origin | None = None) -> GradePermission:
-    """Change what ``grade`` allows. The caps are part of the filed tier system (G7a): the ``grade_table.changed``
-    hook (groups) makes a new, unfiled filing version in the same transaction.
+    """Change what ``grade`` allows. The caps are part of the filed tier system (G7a): the kernel's
+    ``filing.changed`` hook (compliance) makes a new, unfiled filing version in the same transaction.
 
     Side effects: network log ``credit.grade_table`` with the old and new values; the filing version.
     Raises the codes of ``grade_permission_validate``."""
@@ -158,7 +159,7 @@ def grade_permission_update(*, actor: User | None, grade: str, values: dict[str,
     row.save(update_fields=list(changes))
     record("credit.grade_table", actor_id=actor.pk if actor else None, origin=origin,
            data={"grade": grade, "changes": changes})
-    run_hooks("grade_table.changed", actor=actor, summary=f"grade {grade}: {', '.join(changes)}")
+    filing_changed(actor=actor, summary=f"grade {grade}: {', '.join(changes)}")
     return row
 
 

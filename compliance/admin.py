@@ -6,6 +6,9 @@ Records are written by services only: the add forms call them, the rest is read-
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -18,10 +21,13 @@ from django.utils.html import format_html
 from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
+from groupchat.core.filing import FilingAlertMixin
 from groupchat.core.origin import Origin
 
 from . import selectors
 from .models import (
+    FilingPackage,
+    FilingRecord,
     HeldLogEntry,
     InspectionDownload,
     InspectionRequest,
@@ -33,6 +39,7 @@ from .models import (
     Seal,
     SealVerification,
 )
+from .services import filing as filing_services
 from .services import holds as hold_services
 from .services import inspection as inspection_services
 from .services import reports as report_services
@@ -63,6 +70,31 @@ class _ServiceAddAdmin(NoAddDeleteAdmin):
         if obj.pk is None:
             return HttpResponseRedirect(request.path)
         return super().response_add(request, obj, post_url_continue)
+
+
+def _progress_bar(obj) -> str:
+    """A background export's progress (``progress_done`` of ``progress_total``, ``progress_percent``)."""
+    return format_html('<progress max="100" value="{}" title="{} / {}"></progress> {}%', obj.progress_percent,
+                       obj.progress_done, obj.progress_total, obj.progress_percent)
+
+
+def _download_link(obj, *, ready: bool, url_name: str) -> str:
+    if not ready:
+        return "—"
+    return format_html('<a href="{}">下载 / download</a> <code>{}</code>', reverse(url_name, args=[obj.pk]),
+                       obj.package_sha256[:16])
+
+
+def _package_response(request: HttpRequest, download: Callable[[], Path], *, back: str):
+    """A package download through its service (which records it): the file, or back to the list with the refusal."""
+    try:
+        package = download()
+    except ApplicationError as err:
+        if err.code == "permission_denied":
+            raise PermissionDenied from err
+        _refusal(request, err)
+        return HttpResponseRedirect(reverse(back))
+    return FileResponse(open(package, "rb"), as_attachment=True, filename=package.name)
 
 
 # --- legal holds -------------------------------------------------------------------------------------------------
@@ -235,15 +267,12 @@ class InspectionRequestAdmin(_ServiceAddAdmin):
 
     @admin.display(description="进度 / progress")
     def progress(self, obj):
-        return format_html('<progress max="100" value="{}" title="{} / {}"></progress> {}%', obj.progress_percent,
-                           obj.progress_done, obj.progress_total, obj.progress_percent)
+        return _progress_bar(obj)
 
     @admin.display(description="数据包 / package")
     def download(self, obj):
-        if obj.status != InspectionStatus.READY:
-            return "—"
-        url = reverse("admin:compliance_inspection_download", args=[obj.pk])
-        return format_html('<a href="{}">下载 / download</a> <code>{}</code>', url, obj.package_sha256[:16])
+        return _download_link(obj, ready=obj.status == InspectionStatus.READY,
+                              url_name="admin:compliance_inspection_download")
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -280,15 +309,9 @@ class InspectionRequestAdmin(_ServiceAddAdmin):
                      name="compliance_inspection_download"), *super().get_urls()]
 
     def download_view(self, request, pk: int):
-        try:
-            package = inspection_services.inspection_package_download(actor=request.user, request_id=pk,
-                                                                      origin=_origin(request))
-        except ApplicationError as err:
-            if err.code == "permission_denied":
-                raise PermissionDenied from err
-            _refusal(request, err)
-            return HttpResponseRedirect(reverse("admin:compliance_inspectionrequest_changelist"))
-        return FileResponse(open(package, "rb"), as_attachment=True, filename=package.name)
+        return _package_response(request, lambda: inspection_services.inspection_package_download(
+            actor=request.user, request_id=pk, origin=_origin(request)),
+            back="admin:compliance_inspectionrequest_changelist")
 
 
 @admin.register(InspectionDownload)
@@ -326,10 +349,7 @@ class RegulatorReportAdmin(_ServiceAddAdmin):
 
     @admin.display(description="数据包 / package")
     def download(self, obj):
-        if obj.status != ReportStatus.READY:
-            return "—"
-        url = reverse("admin:compliance_report_download", args=[obj.pk])
-        return format_html('<a href="{}">下载 / download</a> <code>{}</code>', url, obj.package_sha256[:16])
+        return _download_link(obj, ready=obj.status == ReportStatus.READY, url_name="admin:compliance_report_download")
 
     def save_model(self, request, obj, form, change):
         try:
@@ -357,3 +377,74 @@ class RegulatorReportAdmin(_ServiceAddAdmin):
                data={"report": report.pk, "sha256": report.package_sha256})
         return FileResponse(open(report.package_path, "rb"), as_attachment=True,
                             filename=f"regulator-report-{report.pk}.zip")
+
+
+# --- filing (G7a) ------------------------------------------------------------------------------------------------
+@admin.register(FilingRecord)
+class FilingRecordAdmin(FilingAlertMixin, NoAddDeleteAdmin):
+    """Versions of the tier system. Mark one filed by typing the authority's number and saving; build its filing
+    package (from the live configuration) with the action; the packages list shows progress and downloads."""
+
+    list_display = ("version", "created_at", "change_summary", "filed", "filed_at", "filing_number", "authority")
+    readonly_fields = ("version", "snapshot", "change_summary", "created_at", "created_by", "filed", "filed_at")
+    actions = ["build_package"]
+
+    def get_fields(self, request, obj=None):
+        return [*self.readonly_fields, "filing_number", "authority"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.filed:
+            return [*self.readonly_fields, "filing_number", "authority"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if obj.filed or not obj.filing_number:
+            return
+        try:
+            filing_services.filing_mark_filed(actor=request.user, filing=obj, filing_number=obj.filing_number,
+                                              authority=obj.authority, origin=_origin(request))
+        except ApplicationError as err:
+            _refusal(request, err)
+
+    @admin.action(description="生成备案材料（按当前配置）/ Build the filing package (from the live configuration)",
+                  permissions=["build"])
+    def build_package(self, request, queryset):
+        for filing in queryset:
+            try:
+                package = filing_services.filing_package_request(actor=request.user, filing_id=filing.pk,
+                                                                 origin=_origin(request))
+                messages.success(request, f"v{filing.version}: #{package.pk} 生成中 / building")
+            except ApplicationError as err:
+                _refusal(request, err, prefix=f"v{filing.version}: ")
+        return HttpResponseRedirect(reverse("admin:compliance_filingpackage_changelist"))
+
+    def has_build_permission(self, request) -> bool:
+        return request.user.has_perm("compliance.add_filingpackage")
+
+
+@admin.register(FilingPackage)
+class FilingPackageAdmin(ReadOnlyAdmin):
+    """Filing packages being built (progress) and built (download; each download is in the network log)."""
+
+    list_display = ("id", "filing", "status", "requested_by", "requested_at", "built_at", "progress", "download")
+    list_filter = ("status",)
+    readonly_fields = ("filing", "status", "requested_by", "requested_at", "built_at", "progress", "package_sha256",
+                       "package_size", "error", "download")
+    fields = readonly_fields
+
+    @admin.display(description="进度 / progress")
+    def progress(self, obj):
+        return _progress_bar(obj)
+
+    @admin.display(description="数据包 / package")
+    def download(self, obj):
+        return _download_link(obj, ready=obj.status == ReportStatus.READY, url_name="admin:compliance_filing_download")
+
+    def get_urls(self):
+        return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),
+                     name="compliance_filing_download"), *super().get_urls()]
+
+    def download_view(self, request, pk: int):
+        return _package_response(request, lambda: filing_services.filing_package_download(
+            actor=request.user, package_id=pk, origin=_origin(request)),
+            back="admin:compliance_filingpackage_changelist")

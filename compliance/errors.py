@@ -17,6 +17,8 @@ register_error_codes(
                                     "只有已批准的调取请求才能导出。"),
         "package_not_ready": (409, "The package is not ready yet.", "数据包尚未生成完毕。"),
         "report_already_submitted": (409, "This report has already been submitted.", "该报告已报送。"),
+        "filing_number_required": (400, "Type the filing number the authority gave.", "请填写备案机关出具的备案编号。"),
+        "filing_already_filed": (409, "This filing version has already been marked filed.", "该备案版本已标记为已备案。"),
         "retention_below_floor": (400, "Log retention may not be below {floor} days.", "日志保存期限不得少于 {floor} 天。"),
     }
 )

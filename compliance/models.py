@@ -298,3 +298,64 @@ class ReportedMeasure(models.Model):
 
     def __str__(self) -> str:
         return f"measure {self.measure_id} in report {self.report_id}"
+
+
+class FilingRecord(models.Model):
+    """A version of the tiered management system (G7a, 备案): tiers, categories and caps as filed with the CAC.
+
+    Made (unfiled) by every change of tiers, categories or grade caps, through the kernel's ``filing.changed`` hook;
+    the officer marks it filed with the authority's number. The table moved here from groups (migration 0006)."""
+
+    version = models.PositiveIntegerField("版本 / version", unique=True)
+    snapshot = models.JSONField("快照 / snapshot")
+    change_summary = models.CharField("变更摘要 / change summary", max_length=400, blank=True)
+    created_at = models.DateTimeField("创建时间 / created at", default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人 / created by", null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    filed = models.BooleanField("已备案 / filed", default=False)
+    filed_at = models.DateTimeField("备案时间 / filed at", null=True, blank=True)
+    filing_number = models.CharField("备案编号 / filing number", max_length=80, blank=True,
+                                     help_text="备案机关出具的编号 / the authority's acknowledgement number")
+    authority = models.CharField("备案机关 / authority", max_length=80, blank=True, default="省级网信办")
+
+    class Meta:
+        verbose_name = "分级分类管理备案 / filing record"
+        verbose_name_plural = "分级分类管理备案 / filing records"
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"filing v{self.version} ({'filed' if self.filed else 'NOT FILED'})"
+
+
+class FilingPackage(models.Model):
+    """One build of the filing package (备案材料) for a filing version, from the live configuration; built in the
+    background with its progress, downloaded from the admin (every build and download is in the network log)."""
+
+    filing = models.ForeignKey(FilingRecord, verbose_name="备案版本 / filing version", on_delete=models.PROTECT,
+                               related_name="packages")
+    status = models.CharField("状态 / status", max_length=10, choices=ReportStatus.choices,
+                              default=ReportStatus.BUILDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人 / requested by", null=True,
+                                     blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField("发起时间 / requested at", default=timezone.now)
+    built_at = models.DateTimeField("生成时间 / built at", null=True, blank=True)
+    progress_done = models.PositiveIntegerField("已完成 / done", default=0)
+    progress_total = models.PositiveIntegerField("总数 / total", default=0)
+    package_path = models.CharField("数据包路径 / package path", max_length=500, blank=True)
+    package_sha256 = models.CharField("数据包 SHA-256 / package SHA-256", max_length=64, blank=True)
+    package_size = models.BigIntegerField("数据包字节 / package bytes", default=0)
+    error = models.TextField("错误 / error", blank=True)
+
+    class Meta:
+        verbose_name = "备案材料 / filing package"
+        verbose_name_plural = "备案材料 / filing packages"
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"filing package #{self.pk} ({self.status})"
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == ReportStatus.READY:
+            return 100
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0

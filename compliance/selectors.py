@@ -13,6 +13,7 @@ from groupchat.core.models import LogEntry
 
 from . import conf
 from .models import (
+    FilingRecord,
     HeldLogEntry,
     InspectionRequest,
     InspectionStatus,
@@ -46,7 +47,7 @@ class Dashboard:
     reports_unsubmitted: int
     last_month_report: RegulatorReport | None  # None: last month's report has not been made yet (it is due)
     complaints: Any  # complaints' ComplaintStatistics for the last 30 days
-    unfiled_filing: Any  # groups' newest FilingRecord when it has not been filed, else None
+    unfiled_filing: FilingRecord | None  # the newest filing version when it has not been filed
 
 
 def _next_run(entry: str, now: datetime) -> datetime | None:
@@ -61,7 +62,6 @@ def _next_run(entry: str, now: datetime) -> datetime | None:
 
 def dashboard(*, now: datetime | None = None) -> Dashboard:
     from complaints.selectors import complaint_statistics_recent
-    from groups.services.tiers import filing_unfiled
 
     from .services.reports import last_month_start
     from .services.retention import retention_cutoff
@@ -109,3 +109,24 @@ def seal_failures_count() -> int:
 
 def reports_unsubmitted_count() -> int:
     return RegulatorReport.objects.filter(submitted_at__isnull=True).count()
+
+
+def filing_unfiled() -> FilingRecord | None:
+    """The newest filing version when it has not been filed (the admin alerts, the dashboard shows it)."""
+    latest = FilingRecord.objects.order_by("-version").first()
+    return latest if latest is not None and not latest.filed else None
+
+
+def filings_unfiled_count() -> int:
+    """1 while the newest filing version is unfiled (the panel's badge), else 0."""
+    return int(filing_unfiled() is not None)
+
+
+def filing_pending(**_: Any) -> str | None:
+    """Hook ``filing.pending``: the warning on every page of the filed tier system while a version is unfiled."""
+    unfiled = filing_unfiled()
+    if unfiled is None:
+        return None
+    return (f"The tiered management system changed (version {unfiled.version}: {unfiled.change_summary}) and this "
+            "version has not been filed with the authority. File it, then mark the filing record filed. "
+            f"/ 分级分类管理制度已变更（第{unfiled.version}版）但尚未备案：请备案后在备案记录中填写备案编号。")

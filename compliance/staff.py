@@ -14,6 +14,8 @@ OFFICER_PERMISSIONS = [
     "compliance.view_inspectionrequest", "compliance.add_inspectionrequest", "compliance.approve_inspectionrequest",
     "compliance.download_inspectionpackage", "compliance.view_inspectiondownload",
     "compliance.view_regulatorreport", "compliance.add_regulatorreport", "compliance.change_regulatorreport",
+    "compliance.view_filingrecord", "compliance.change_filingrecord", "compliance.view_filingpackage",
+    "compliance.add_filingpackage",
 ]
 
 
@@ -35,6 +37,9 @@ def staff_ready() -> None:
                          url="/admin/compliance/regulatorreport/?submitted_at__isempty=1",
                          permission="compliance.view_regulatorreport", count=selectors.reports_unsubmitted_count,
                          order=64, **section))
+    register_panel(Panel(key="filing-records", zh="分级分类管理备案", en="Tier system filing records",
+                         url="/admin/compliance/filingrecord/", permission="compliance.view_filingrecord",
+                         count=selectors.filings_unfiled_count, order=65, **section))
     register_panel(Panel(key="compliance.seals", zh="日志封存校验（失败）", en="Log seal verification (failed)",
                          url="admin:compliance_seal_verify", permission="compliance.view_seal",
                          count=selectors.seal_failures_count, order=63, **section))

@@ -42,6 +42,14 @@ def inspection_export(request_id: int) -> str:
     return inspection_export_run(request_id=request_id).status
 
 
+@shared_task(name="compliance.tasks.filing_package_build", acks_late=True)
+def filing_package_build(package_id: int) -> str:
+    """Build a filing package from the live configuration (progress kept on the package)."""
+    from .services.filing import filing_package_build as build
+
+    return build(package_id=package_id).status
+
+
 @shared_task(name="compliance.tasks.regulator_report_monthly", acks_late=True)
 def regulator_report_monthly() -> int | None:
     """On the 1st: the previous month's regulator report (once; a second run finds it made)."""

@@ -333,6 +333,26 @@ if LOG_RETENTION_DAYS < LOG_RETENTION_FLOOR_DAYS:
         f"GROUPCHAT_LOG_RETENTION_DAYS={LOG_RETENTION_DAYS} is below the legal floor of {LOG_RETENTION_FLOOR_DAYS} days "
         "(network logs must be kept at least six months); groupchat refuses to start.")
 
+# --- the operator (G7a filing package, regulator reports; compliance/) ----------------------------------------------
+# Who runs the service, as the filing package and the regulator reports name it. Services mode reads only the
+# environment (an empty value shows as "not configured" in the package); embedded mode fills the blanks with a demo
+# operator so `make run` has something to show, and the package then says DEMO VALUES on its first section.
+_DEMO_OPERATOR = {  # DEV-ONLY: embedded mode only, never filed
+    "OPERATOR_NAME": "示例网络科技有限公司（演示）",
+    "OPERATOR_CREDIT_CODE": "91110000000000000X",
+    "OPERATOR_SERVICE_NAME": "groupchat 演示站",
+    "OPERATOR_CONTACT": "合规负责人 张三 010-00000000",
+    "OPERATOR_ADDRESS": "北京市海淀区示例路 1 号",
+}
+OPERATOR_IS_DEMO = EMBEDDED_MODE and not PRODUCTION and not any(env(name) for name in _DEMO_OPERATOR)
+_OPERATOR_DEFAULTS = _DEMO_OPERATOR if OPERATOR_IS_DEMO else {}
+OPERATOR_NAME = env("OPERATOR_NAME", _OPERATOR_DEFAULTS.get("OPERATOR_NAME", ""))
+OPERATOR_CREDIT_CODE = env("OPERATOR_CREDIT_CODE", _OPERATOR_DEFAULTS.get("OPERATOR_CREDIT_CODE", ""))  # 统一社会信用代码
+OPERATOR_SERVICE_NAME = env("OPERATOR_SERVICE_NAME", _OPERATOR_DEFAULTS.get("OPERATOR_SERVICE_NAME", ""))
+# The person responsible for the service and how to reach them.
+OPERATOR_CONTACT = env("OPERATOR_CONTACT", _OPERATOR_DEFAULTS.get("OPERATOR_CONTACT", ""))
+OPERATOR_ADDRESS = env("OPERATOR_ADDRESS", _OPERATOR_DEFAULTS.get("OPERATOR_ADDRESS", ""))
+
 # --- complaints (REGULATION G12, §5.10): deadlines of reports; complaints/conf.py lists every key with its default ---
 COMPLAINTS = {
     # Urgent categories (terrorism, child sexual content, fraud in progress, threats to life): within this many hours.

@@ -7,11 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from groupchat.core.admin_base import NoAddDeleteAdmin, ReadOnlyAdmin
 from groupchat.core.errors import ApplicationError
+from groupchat.core.filing import FilingAlertMixin, filing_changed
 from groupchat.core.origin import Origin
 
 from . import services
 from .models import (
-    FilingRecord,
     Group,
     GroupApplication,
     GroupAuditEvent,
@@ -81,29 +81,13 @@ class GroupAuditEventAdmin(ReadOnlyAdmin):
 # --- tiered management (G7a, G8c) -----------------------------------------------------------------------------------
 
 
-class FilingAlertMixin:
-    """Every page of the tier system warns while the newest version of it has not been filed (G7a)."""
-
-    def changelist_view(self, request, extra_context=None):
-        unfiled = tiers.filing_unfiled()
-        if unfiled is not None:
-            self.message_user(
-                request,
-                f"The tiered management system changed (version {unfiled.version}: {unfiled.change_summary}) and "
-                "this version has not been filed with the authority. File it, then mark the filing record filed. "
-                f"/ 分级分类管理制度已变更（第{unfiled.version}版）但尚未备案。",
-                messages.WARNING,
-            )
-        return super().changelist_view(request, extra_context)
-
-
 class TierSystemAdmin(FilingAlertMixin, admin.ModelAdmin):
-    """Saving a tier or category makes a new, unfiled filing version."""
+    """Saving a tier or category makes a new, unfiled filing version (``filing.changed``, same transaction)."""
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         what = f"{obj._meta.verbose_name} {obj}: " + (", ".join(form.changed_data) if change else "added")
-        tiers.filing_version_create(actor=request.user, summary=what)
+        filing_changed(actor=request.user, summary=what)
 
     def has_delete_permission(self, request, obj=None):
         return False  # groups refer to them; deactivate a category instead
@@ -118,21 +102,6 @@ class TierPolicyAdmin(TierSystemAdmin):
 @admin.register(GroupCategory)
 class GroupCategoryAdmin(TierSystemAdmin):
     list_display = ("slug", "name_zh", "name_en", "min_review_rank", "active", "order")
-
-
-@admin.register(FilingRecord)
-class FilingRecordAdmin(FilingAlertMixin, NoAddDeleteAdmin):
-    list_display = ("version", "created_at", "change_summary", "filed", "filed_at", "filing_number", "authority")
-    readonly_fields = ("version", "snapshot", "change_summary", "created_at", "created_by", "filed", "filed_at")
-    fields = (*readonly_fields, "filing_number", "authority")
-
-
-    def save_model(self, request, obj, form, change):
-        if obj.filing_number and not obj.filed:
-            tiers.filing_mark_filed(actor=request.user, filing=obj, filing_number=obj.filing_number,
-                                    authority=obj.authority)
-        else:
-            super().save_model(request, obj, form, change)
 
 
 @admin.register(GroupApplication)

@@ -11,12 +11,11 @@ class GroupsConfig(AppConfig):
 
         from .screening import SEND_GATE_HOOK
         from .services.messages import send_gate_bump
-        from .services.tiers import grade_table_changed, grade_table_check
+        from .services.tiers import grade_table_check
         from .staff import staff_ready
 
-        # accounts (below) edits the credit grade table; its caps are part of the filed tier system (G7a).
+        # accounts (below) edits the credit grade table; its tiers must exist and keep the grades' order (G7a).
         register_hook("grade_table.check", grade_table_check)
-        register_hook("grade_table.changed", grade_table_changed)
         # accounts (below) deactivates accounts: their groups' send gates move (groups/screening.py, send_gate.bump).
         register_hook(SEND_GATE_HOOK, send_gate_bump)
 

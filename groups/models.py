@@ -441,26 +441,3 @@ class GroupApplication(models.Model):
 
     def __str__(self) -> str:
         return f"application {self.pk} ({self.status})"
-
-
-class FilingRecord(models.Model):
-    """A version of the tiered management system (G7a): tiers, categories and caps as filed with the CAC."""
-
-    version = models.PositiveIntegerField(_("version"), unique=True)
-    snapshot = models.JSONField(_("snapshot"))
-    change_summary = models.CharField(_("change summary"), max_length=400, blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", verbose_name=_("created by"))
-    filed = models.BooleanField(_("filed"), default=False)
-    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
-    filing_number = models.CharField(_("filing number"), max_length=80, blank=True, help_text=_("the authority's acknowledgement number"))
-    authority = models.CharField(_("authority"), max_length=80, blank=True, default="省级网信办")
-
-    class Meta:
-        verbose_name_plural = _("filing records")
-        verbose_name = _("filing record")
-        ordering = ["-version"]
-
-    def __str__(self) -> str:
-        return f"filing v{self.version} ({'filed' if self.filed else 'NOT FILED'})"

@@ -20,9 +20,8 @@ def staff_ready() -> None:
     # A moderator looks groups, their members (the group page's member list) and messages up; the audit trail too.
     role_permissions_add(MODERATOR, ["groups.view_group", "groups.view_membership", "groups.view_message",
                                      "groups.view_groupauditevent", "groups.view_groupapplication"])
-    # The compliance officer keeps the tiered-management filing (G7a) current.
-    role_permissions_add(COMPLIANCE_OFFICER, ["groups.view_filingrecord", "groups.change_filingrecord",
-                                              "groups.view_tierchange", "groups.view_tierpolicy",
+    # The compliance officer files the tier system (G7a; the filing records are compliance's) and reads it here.
+    role_permissions_add(COMPLIANCE_OFFICER, ["groups.view_tierchange", "groups.view_tierpolicy",
                                               "groups.view_groupcategory"])
     section = {"section_zh": "群组", "section_en": "Groups"}
     register_panel(Panel(key="groups", zh="群组（按群号查找）", en="Groups (look up by code)", url="/admin/groups/group/",
@@ -32,6 +31,3 @@ def staff_ready() -> None:
     register_panel(Panel(key="group-applications", zh="待审核的建群与升级申请", en="Group applications to review",
                          url="/admin/groups/groupapplication/?status__exact=pending",
                          permission="groups.view_groupapplication", count=_pending_applications, order=42, **section))
-    register_panel(Panel(key="filing-records", zh="分级分类管理备案", en="Tier system filing records",
-                         url="/admin/groups/filingrecord/", permission="groups.view_filingrecord", order=70,
-                         section_zh="合规记录", section_en="Compliance records"))

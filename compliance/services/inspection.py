@@ -9,7 +9,6 @@ export, and every download, is recorded (model rows and network-log records).
 from __future__ import annotations
 
 import csv
-import logging
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -31,9 +30,9 @@ from groups.models import Message
 
 from ..canonical import log_columns
 from ..models import HeldLogEntry, InspectionDownload, InspectionRequest, InspectionStatus
-from ..packages import PackageWriter, Section, dumps, file_sha256, package_path
+from ..packages import PackageWriter, Section, dumps, package_path
+from .building import package_building, package_fields
 
-log = logging.getLogger(__name__)
 PROGRESS_EVERY = 5000  # rows between progress updates: often enough for the admin's bar, rare enough to cost nothing
 
 
@@ -225,7 +224,7 @@ def inspection_export_run(*, request_id: int) -> InspectionRequest:
                            meta={"request": request.pk, "authority": request.authority,
                                  "document_number": request.document_number, "legal_basis": request.legal_basis,
                                  "approved_by": request.decided_by_id, "entered_by": request.entered_by_id})
-    try:
+    with package_building(writer, row=InspectionRequest.objects.filter(pk=request.pk), failed=InspectionStatus.FAILED):
         with tempfile.TemporaryDirectory(prefix="inspection-") as folder:
             folder_path = Path(folder)
             people = _identities(request, request.decided_by)
@@ -267,17 +266,11 @@ def inspection_export_run(*, request_id: int) -> InspectionRequest:
                       ["保全日志 / Held log records", held.count, "data/network_log_held.csv, .json"]],
                 note="范围内各条件同时适用（用户且群组且时间）。/ Every scope given applies together "
                      "(users and groups and time range)."))
-            writer.close()
-    except Exception as exc:
-        writer.abort()
-        InspectionRequest.objects.filter(pk=request.pk).update(status=InspectionStatus.FAILED, error=repr(exc)[:2000])
-        log.exception("inspection export %s failed", request.pk)
-        raise
     with transaction.atomic():
         request.refresh_from_db()
         request.status, request.exported_at = InspectionStatus.READY, timezone.now()
-        request.package_path, request.package_size = str(path), path.stat().st_size
-        request.package_sha256 = file_sha256(path)
+        for name, value in package_fields(path).items():
+            setattr(request, name, value)
         request.progress_done = request.progress_total
         request.save(update_fields=["status", "exported_at", "package_path", "package_size", "package_sha256",
                                     "progress_done"])

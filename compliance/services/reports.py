@@ -25,12 +25,12 @@ from complaints.selectors import complaint_statistics
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.origin import Origin
-from groups.models import FilingRecord
 from moderation.categories import CATEGORIES
 from moderation.models import BlockedAttempt, FlaggedItem, HeldMessage, Measure, MeasureKind
 
-from ..models import RegulatorReport, ReportedMeasure, ReportKind, ReportStatus
-from ..packages import PackageWriter, Section, file_sha256, package_path
+from ..models import FilingRecord, RegulatorReport, ReportedMeasure, ReportKind, ReportStatus
+from ..packages import PackageWriter, Section, package_path
+from .building import package_building, package_fields
 
 log = logging.getLogger(__name__)
 _REPORT_LOCK = 0x47430003
@@ -93,8 +93,8 @@ def regulator_report_build(*, report_id: int) -> RegulatorReport:
     writer = PackageWriter(path, kind="regulator-report", title_zh="互联网群组信息服务管理情况报告",
                            title_en="Report to the regulator on group information services",
                            meta={"report": report.pk, "period_start": start.isoformat(), "period_end": end.isoformat(),
-                                 "operator": getattr(settings, "GROUPCHAT_OPERATOR_NAME", "")})
-    try:
+                                 "operator": settings.OPERATOR_NAME})
+    with package_building(writer, row=RegulatorReport.objects.filter(pk=report.pk), failed=ReportStatus.FAILED):
         measures = list(Measure.objects.filter(reported_in__report=report).order_by("id").values_list(*MEASURE_COLUMNS))
         writer.write_csv("data/measures.csv", MEASURE_COLUMNS, measures)
         writer.write_json_array("data/measures.json", (dict(zip(MEASURE_COLUMNS, m, strict=True)) for m in measures))
@@ -141,13 +141,9 @@ def regulator_report_build(*, report_id: int) -> RegulatorReport:
                                    headers=["版本 / Version", "时间 / When", "摘要 / Summary", "已备案 / Filed",
                                             "备案号 / Number"],
                                    rows=[[f[0], f[1], f[2], f[3], f[5]] for f in filings]))
-        writer.close()
-    except Exception as exc:
-        writer.abort()
-        RegulatorReport.objects.filter(pk=report.pk).update(status=ReportStatus.FAILED, error=repr(exc)[:2000])
-        raise
     report.status, report.error = ReportStatus.READY, ""
-    report.package_path, report.package_size, report.package_sha256 = str(path), path.stat().st_size, file_sha256(path)
+    for name, value in package_fields(path).items():
+        setattr(report, name, value)
     report.save(update_fields=["status", "error", "package_path", "package_size", "package_sha256"])
     return report
 

@@ -1,9 +1,10 @@
 """Tiered, classified management (G7a, G8a, G8c): qualification by tier, per-user caps by credit grade, platform
-review of reviewed tiers, the activity sweep, and filing versions of the tier system.
+review of reviewed tiers, and the activity sweep.
 
 Invariants: a user's caps are checked while holding a lock on the user's row (so concurrent creates or joins by one
 user never exceed them); a group's ``member_cap`` always equals its tier's ``max_members``; every tier change is a
-``TierChange`` row with its reason; every change of tiers, categories or caps makes a new unfiled ``FilingRecord``.
+``TierChange`` row with its reason; every change of tiers, categories or caps makes a new unfiled filing version
+(compliance's, through the kernel's ``filing.changed`` hook).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -28,7 +28,6 @@ from groupchat.core.origin import SYSTEM, Origin
 from ..models import (
     OWNER_L2_ABOVE_MEMBERS,
     ApplicationStatus,
-    FilingRecord,
     Group,
     GroupActivityDay,
     GroupApplication,
@@ -38,6 +37,7 @@ from ..models import (
     TierChange,
     TierPolicy,
 )
+from ..selectors_tiers import activity_bands
 from ._common import lock_group, require_owner
 
 GRADE_ORDER = "ABCD"  # A best
@@ -306,12 +306,6 @@ _OUTGROWN_SQL = f"""
 """
 
 
-def activity_bands() -> tuple[int, int]:
-    """30-day average messages per day: below the first a group is quiet, from the second busy (G7a)."""
-    quiet, busy = settings.GROUPCHAT.get("ACTIVITY_BANDS", (10, 200))
-    return quiet, busy
-
-
 def _size_review_request(*, group: Group, tier: TierPolicy, missing: list[Missing]) -> GroupApplication | None:
     """A group the sweep may not move into ``tier`` (its owner lacks the qualification, or the tier is reviewed):
     a pending upgrade application for the platform, once. The group stays in its tier, over its cap, taking no new
@@ -389,7 +383,7 @@ def tiers_sweep_run(*, today=None, window_days: int = 30) -> dict[str, int]:
     return {"retiered": retiered, "to_review": to_review, **{f"band_{k}": v for k, v in bands.items()}}
 
 
-# --- filing (G7a) ------------------------------------------------------------------------------------------------
+# --- the grade table (G7a) -------------------------------------------------------------------------------------------
 
 
 def grade_table_check(*, table: dict[str, dict[str, Any]], order: list[str], **_: Any) -> None:
@@ -403,61 +397,3 @@ def grade_table_check(*, table: dict[str, dict[str, Any]], order: list[str], **_
     for better, worse in itertools.pairwise(order):
         if ranks.get(table[worse]["max_owned_tier"], 0) > ranks.get(table[better]["max_owned_tier"], 0):
             raise ApplicationError("grade_table_tier_invalid", params={"value": table[worse]["max_owned_tier"]})
-
-
-def grade_table_changed(*, actor: User | None, summary: str, **_: Any) -> None:
-    """Hook ``grade_table.changed``: the grade caps are part of the filed snapshot, so an edit is a new version."""
-    filing_version_create(actor=actor, summary=summary)
-
-
-def tier_system_snapshot() -> dict[str, Any]:
-    return {
-        "tiers": [
-            {k: getattr(t, k) for k in ("slug", "name_zh", "name_en", "rank", "max_members",
-                                        "owner_verification_level", "owner_min_grade", "requires_review",
-                                        "review_exempt_level",
-                                        "join_modes", "link_join_max_members", "approval_from_members",
-                                        "invitee_accept_above", "info_required_from_members",
-                                        "screening_intensity")}
-            for t in TierPolicy.objects.order_by("rank")
-        ],
-        "categories": [
-            {"slug": c.slug, "name_zh": c.name_zh, "name_en": c.name_en, "min_review_rank": c.min_review_rank,
-             "active": c.active}
-            for c in GroupCategory.objects.order_by("order", "slug")
-        ],
-        "grade_caps": [g.__dict__ for g in grade_table()],
-        "activity_bands": list(activity_bands()),
-    }
-
-
-@transaction.atomic
-def filing_version_create(*, actor: User | None, summary: str) -> FilingRecord:
-    """A new, unfiled version of the tiered management system; the admin alerts until it is marked filed."""
-    last = FilingRecord.objects.select_for_update().order_by("-version").first()
-    snapshot = tier_system_snapshot()
-    if last is not None and last.snapshot == snapshot:
-        return last
-    filing = FilingRecord.objects.create(version=(last.version + 1) if last else 1, snapshot=snapshot,
-                                         change_summary=summary[:400], created_by=actor)
-    record("compliance.filing_version", actor_id=actor.pk if actor else None, data={"version": filing.version,
-                                                                                   "summary": summary})
-    return filing
-
-
-@transaction.atomic
-def filing_mark_filed(*, actor: User, filing: FilingRecord, filing_number: str, authority: str = "") -> FilingRecord:
-    filing.filed = True
-    filing.filed_at = timezone.now()
-    filing.filing_number = filing_number[:80]
-    if authority:
-        filing.authority = authority[:80]
-    filing.save(update_fields=["filed", "filed_at", "filing_number", "authority"])
-    record("compliance.filing_filed", actor_id=actor.pk, data={"version": filing.version, "number": filing_number})
-    return filing
-
-
-def filing_unfiled() -> FilingRecord | None:
-    """The newest version when it has not been filed (the admin shows an alert)."""
-    latest = FilingRecord.objects.order_by("-version").first()
-    return latest if latest is not None and not latest.filed else None

@@ -42,7 +42,7 @@ LANDING = {
                             "filing-records"],
                            ["/admin/core/logentry/", "/admin/accounts/identityreveal/", "/admin/accounts/agreement/",
                             "/admin/accounts/agreementacceptance/", "/admin/accounts/creditevent/",
-                            "/admin/groups/filingrecord/"]),
+                            "/admin/compliance/filingrecord/"]),
 }
 
 

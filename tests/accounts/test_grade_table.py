@@ -10,9 +10,11 @@ from django.core import checks
 
 from accounts import services
 from accounts.models import GradePermission
+from compliance.models import FilingRecord
+from compliance.selectors import filing_unfiled
+from compliance.services import filing
 from groupchat.core.errors import ApplicationError
-from groups.models import FilingRecord, TierPolicy
-from groups.services import tiers
+from groups.models import TierPolicy
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +29,9 @@ def _row(grade: str) -> dict:
 
 @pytest.fixture
 def filed(admin_user):
-    tiers.filing_version_create(actor=admin_user, summary="initial")
-    tiers.filing_mark_filed(actor=admin_user, filing=FilingRecord.objects.get(), filing_number="京网信备-001")
-    assert tiers.filing_unfiled() is None
+    filing.filing_version_create(actor=admin_user, summary="initial")
+    filing.filing_mark_filed(actor=admin_user, filing=FilingRecord.objects.get(), filing_number="京网信备-001")
+    assert filing_unfiled() is None
 
 
 @pytest.mark.clause("G7a")
@@ -39,7 +41,7 @@ def test_editing_the_grade_table_in_the_admin_makes_a_filing_version(admin_clien
                                  {**_row("B"), "groups_owned_max": 8})
     assert response.status_code == 302, response.content[:3000]
     assert GradePermission.objects.get(grade="B").groups_owned_max == 8
-    unfiled = tiers.filing_unfiled()
+    unfiled = filing_unfiled()
     assert unfiled is not None and unfiled.version == 2 and "groups_owned_max" in unfiled.change_summary
     caps = {g["grade"]: g for g in unfiled.snapshot["grade_caps"]}
     assert caps["B"]["groups_owned_max"] == 8
@@ -60,7 +62,7 @@ def test_grade_table_values_below_a_floor_are_refused(admin_client, filed, grade
     assert response.status_code == 200  # the form again, with the error
     assert "errornote" in response.content.decode()
     assert _row(grade) == before
-    assert tiers.filing_unfiled() is None
+    assert filing_unfiled() is None
 
 
 @pytest.mark.clause("G7a")
@@ -73,7 +75,7 @@ def test_the_service_refuses_and_files_alike(admin_user, filed):
     assert err.value.detail("zh-hans") != err.value.detail("en")
     services.grade_permission_update(actor=admin_user, grade="D", values={"groups_joined_max": 20})
     row.refresh_from_db()
-    assert row.groups_joined_max == 20 and tiers.filing_unfiled().version == 2
+    assert row.groups_joined_max == 20 and filing_unfiled().version == 2
 
 
 @pytest.mark.clause("G6a")
@@ -92,7 +94,7 @@ def test_tier_policy_below_a_floor_is_refused_in_the_admin(admin_client, filed, 
     assert why in response.content.decode()
     small.refresh_from_db()
     assert small.max_members == 100 and small.owner_verification_level == 1
-    assert tiers.filing_unfiled() is None
+    assert filing_unfiled() is None
 
 
 @pytest.mark.clause("G6a")

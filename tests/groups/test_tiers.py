@@ -8,11 +8,13 @@ from django.db import connections
 from django.utils import timezone
 
 from accounts.models import GradePermission, User
+from compliance.models import FilingRecord
+from compliance.selectors import filing_unfiled
+from compliance.services import filing
 from groupchat.core.errors import ApplicationError
 from groupchat.core.models import LogEntry
 from groups import services
 from groups.models import (
-    FilingRecord,
     Group,
     GroupActivityDay,
     GroupApplication,
@@ -220,9 +222,9 @@ def test_activity_band_is_the_30_day_average():
 @pytest.mark.django_db
 @pytest.mark.clause("G7a")
 def test_tier_policy_change_needs_a_filing_record_and_alerts_until_filed(admin_client, admin_user):
-    tiers.filing_version_create(actor=admin_user, summary="initial")
-    tiers.filing_mark_filed(actor=admin_user, filing=FilingRecord.objects.get(), filing_number="京网信备-001")
-    assert tiers.filing_unfiled() is None
+    filing.filing_version_create(actor=admin_user, summary="initial")
+    filing.filing_mark_filed(actor=admin_user, filing=FilingRecord.objects.get(), filing_number="京网信备-001")
+    assert filing_unfiled() is None
     small = TierPolicy.objects.get(slug="small")
     response = admin_client.post(f"/admin/groups/tierpolicy/{small.pk}/change/", {
         "slug": "small", "name_zh": small.name_zh, "name_en": small.name_en, "rank": 1, "max_members": 90,
@@ -232,12 +234,12 @@ def test_tier_policy_change_needs_a_filing_record_and_alerts_until_filed(admin_c
         "info_required_from_members": 100, "screening_intensity": "standard",
     })
     assert response.status_code == 302, response.content[:2000]
-    unfiled = tiers.filing_unfiled()
+    unfiled = filing_unfiled()
     assert unfiled is not None and unfiled.version == 2 and "max_members" in unfiled.change_summary
     assert unfiled.snapshot["tiers"][0]["max_members"] == 90
     page = admin_client.get("/admin/groups/tierpolicy/")
     assert "has not been filed" in page.content.decode()
-    tiers.filing_mark_filed(actor=admin_user, filing=unfiled, filing_number="京网信备-002")
+    filing.filing_mark_filed(actor=admin_user, filing=unfiled, filing_number="京网信备-002")
     assert "has not been filed" not in admin_client.get("/admin/groups/tierpolicy/").content.decode()
 
 
