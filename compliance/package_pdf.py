@@ -19,9 +19,10 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 
 DEFAULT_FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
-# WeasyPrint's time grows with the page count; a package's document summarises (the rows are in data/), so one past
-# this size is not what the document is meant to be, and rendering it could take minutes of a worker.
-MAX_HTML_BYTES = 2_000_000
+# WeasyPrint's time grows with the table rows (about 8 ms a row on a loaded 2-core box: bench/package_pdf.py). A
+# package's document summarises (the rows are in data/); past this size (some 6,000 table rows, about a minute) the
+# HTML alone is the document rather than a worker spending minutes on a PDF of hundreds of pages.
+MAX_HTML_BYTES = 500_000
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 
 
@@ -65,12 +66,21 @@ def render(html: str) -> PdfResult:
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
 
-        fonts = FontConfiguration()
+        class FontOnly(weasyprint.URLFetcher):
+            """The font is all a package's PDF loads: never a file or address a document's text might name."""
+
+            def fetch(self, url, headers=None):
+                if url != path.as_uri():
+                    raise ValueError(f"a package's PDF loads nothing but its font, not {url}")
+                return super().fetch(url, headers)
+
+        fonts, fetcher = FontConfiguration(), FontOnly(allowed_protocols=("file",))
         css = weasyprint.CSS(string=(
             f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); }}\n'
             f'body, h1, h2, th, td, code, small {{ font-family: "{family}", sans-serif !important; }}\n'
-            "@page { size: A4; margin: 1.5cm; }"), font_config=fonts)
-        return PdfResult(weasyprint.HTML(string=html).write_pdf(stylesheets=[css], font_config=fonts))
+            "@page { size: A4; margin: 1.5cm; }"), font_config=fonts, url_fetcher=fetcher)
+        return PdfResult(weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[css],
+                                                                                    font_config=fonts))
     except Exception as exc:  # WeasyPrint or pango missing or failing: the HTML is still the document
         return _omit(f"PDF 生成失败 / the PDF could not be rendered ({type(exc).__name__}: {exc})")
 

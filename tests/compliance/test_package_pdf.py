@@ -99,3 +99,15 @@ def test_a_document_past_the_size_limit_is_not_rendered(tmp_path, monkeypatch):
     _build(tmp_path / "p.zip")
     _, pdf, _, manifest = _read(tmp_path / "p.zip")
     assert pdf is None and "too large" in manifest["document"]["pdf_omitted"]
+
+
+def test_the_pdf_loads_its_font_and_nothing_else_a_document_might_name(tmp_path):
+    from PIL import Image
+
+    secret = tmp_path / "secret.png"
+    Image.new("RGB", (8, 8), "red").save(secret)
+    result = package_pdf.render(f'<html><body><p>中文</p><img src="{secret.as_uri()}"></body></html>')
+    assert result.pdf is not None
+    page = PdfReader(io.BytesIO(result.pdf)).pages[0]
+    assert "中文" in page.extract_text()
+    assert not page["/Resources"].get("/XObject")  # the image, had it been loaded, would be one

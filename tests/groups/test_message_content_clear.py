@@ -10,20 +10,18 @@ from django.utils import timezone
 from groupchat.core.models import LogEntry
 from groups import services
 from groups.models import Message
-from tests.factories import make_group
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def chat(owner, alice, bob, member_of):
-    group = make_group(owner)
-    member_of(group, alice)
-    member_of(group, bob)
+def chat(group, alice, bob, member_of):
+    for user in (alice, bob):
+        member_of(group, user)
     return group
 
 
-def _say(user, group, origin, body, client_id):
+def _say(user, group, origin, body, client_id) -> Message:
     return services.message_send(sender=user, group_code=group.code, body=body, client_id=client_id,
                                  origin=origin).message
 
