@@ -2,6 +2,9 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 GROUPCHAT_VAR_DIR=/var/lib/groupchat
 WORKDIR /app
+# pango for WeasyPrint and the CJK font the packages' document.pdf embeds (compliance/package_pdf.py)
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-wqy-microhei \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml constraints.txt ./
 COPY groupchat ./groupchat
 COPY accounts ./accounts

@@ -18,6 +18,7 @@ run: install
 	$(PY) manage.py run_embedded --addr $(ADDR) --port $(PORT)
 
 install: $(VENV)/.installed
+	bash .ci/pdf_deps.sh  # Debian's CJK font (and pango) for the packages' document.pdf, only when missing
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Make sure what the test suite talks to is installed and running: PostgreSQL, Redis, and Debian's Chromium for the
-# browser tests. Installs from Debian's packages on a fresh machine; starts stopped services.
+# browser tests (and, by pdf_deps.sh, the CJK font of the packages' PDFs). Installs from Debian's packages on a fresh
+# machine; starts stopped services.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,8 @@ if ((${#need[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+bash "$(dirname "$0")/pdf_deps.sh"
 
 if ! pg_isready -q -h 127.0.0.1 -p 5432; then
   echo "starting PostgreSQL"

@@ -7,6 +7,11 @@ and the admin shows them read-only, except the fields a compliance officer types
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import reduce
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -42,18 +47,43 @@ class LegalHold(models.Model):
     def active(self) -> bool:
         return self.released_at is None
 
-    def covers(self) -> Q:
-        """The records this hold keeps, as a filter on a log-shaped model (LogEntry or HeldLogEntry)."""
+    def covers(self, fields: HoldFields | None = None) -> Q:
+        """The records this hold keeps, as a filter on a log-shaped model (LogEntry or HeldLogEntry), or on another
+        model whose columns ``fields`` names (MESSAGE_FIELDS: groups' messages)."""
+        fields = fields or LOG_FIELDS
         q = Q()
         if self.user_id is not None:
-            q &= Q(actor_id=self.user_id) | Q(target_id=self.user_id)
+            q &= reduce(operator.or_, (Q(**{name: self.user_id}) for name in fields.users))
         if self.group_code:
-            q &= Q(group_code=self.group_code)
+            q &= Q(**{fields.group_code: self.group_code})
         if self.starts_at is not None:
-            q &= Q(created_at__gte=self.starts_at)
+            q &= Q(**{f"{fields.at}__gte": self.starts_at})
         if self.ends_at is not None:
-            q &= Q(created_at__lt=self.ends_at)
+            q &= Q(**{f"{fields.at}__lt": self.ends_at})
         return q
+
+
+@dataclass(frozen=True)
+class HoldFields:
+    """Where a hold's scope is on a model: the user columns (any of them), the group code and the time."""
+
+    users: tuple[str, ...]
+    group_code: str
+    at: str
+
+
+LOG_FIELDS = HoldFields(users=("actor_id", "target_id"), group_code="group_code", at="created_at")
+# A message is its ``message.sent`` record: the sender is its actor, the time its creation.
+MESSAGE_FIELDS = HoldFields(users=("sender_id",), group_code="group__code", at="created_at")
+
+
+def holds_cover(holds: Iterable[LegalHold], fields: HoldFields | None = None) -> Q | None:
+    """What any of ``holds`` keeps (None when there is no hold): the one filter the log purge and the clearing of
+    removed messages' content both exclude."""
+    q = None
+    for hold in holds:
+        q = hold.covers(fields) if q is None else q | hold.covers(fields)
+    return q
 
 
 class RunStatus(models.TextChoices):

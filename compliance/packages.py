@@ -1,7 +1,8 @@
 """One package format for everything the platform hands to an authority (filing, regulator reports, inspections).
 
-A ZIP holding a human-readable ``document.html``, machine-readable JSON and CSV files, ``manifest.json`` with the
-SHA-256 and size of every other file, and ``manifest.sig``: the platform key's Ed25519 signature of the manifest's
+A ZIP holding a human-readable ``document.html`` and its PDF twin ``document.pdf`` (``package_pdf``: left out, and
+the manifest and document say why, when no CJK font can draw it), machine-readable JSON and CSV files,
+``manifest.json`` with the SHA-256 and size of every other file, and ``manifest.sig``: the platform key's Ed25519 signature of the manifest's
 exact bytes. The ZIP's own comment holds a second signature, of every byte of the file before it, so nothing in the
 container (headers, timestamps, the central directory) can change either. ``verify_package`` (and ``manage.py
 package_verify FILE``) checks both signatures and recomputes every digest: a changed, added or removed byte fails.
@@ -28,7 +29,7 @@ import orjson
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from . import signing
+from . import package_pdf, signing
 
 FORMAT = "groupchat-package/1"
 MANIFEST = "manifest.json"
@@ -149,14 +150,22 @@ class PackageWriter:
 
     def close(self) -> dict[str, Any]:
         """Render the document, write the signed manifest, close the ZIP. Returns the manifest."""
-        html = render_to_string("compliance/package_document.html", {
+        context = {
             "title_zh": self.title_zh, "title_en": self.title_en, "kind": self.kind, "created_at": self.created_at,
             "meta": self.meta, "sections": self.sections, "files": list(self.files), "key_id": signing.key_id(),
-        })
+        }
+        html = render_to_string("compliance/package_document.html", context)
+        pdf = package_pdf.render(html)
+        if pdf.omitted:  # the document itself says why it has no PDF twin
+            html = render_to_string("compliance/package_document.html", {**context, "pdf_omitted": pdf.omitted})
         self.write_bytes("document.html", html.encode())
+        if pdf.pdf is not None:
+            self.write_bytes("document.pdf", pdf.pdf)
         manifest = {
             "format": FORMAT, "kind": self.kind, "title": {"zh": self.title_zh, "en": self.title_en},
             "created_at": self.created_at.isoformat(), "meta": self.meta, "files": self.files,
+            "document": {"html": "document.html", "pdf": "document.pdf" if pdf.pdf is not None else None,
+                         **({"pdf_omitted": pdf.omitted} if pdf.omitted else {})},
             "signature": {"algorithm": "Ed25519", "key_id": signing.key_id(), "public_key": signing.public_key_b64(),
                           "signed": MANIFEST, "file": SIGNATURE},
         }

@@ -22,6 +22,14 @@ def retention_sweep() -> dict:
     return {"skipped": True} if run is None else {"run": run.pk, "purged": run.purged, "held": run.moved_to_hold}
 
 
+@shared_task(name="compliance.tasks.removed_content_clear", acks_late=True)
+def removed_content_clear() -> int:
+    """Daily: empty the text of messages removed longer ago than the retention period, keeping held ones (G13b)."""
+    from .services.removed_content import removed_content_clear as clear
+
+    return clear()
+
+
 @shared_task(name="compliance.tasks.seals_verify", acks_late=True)
 def seals_verify(actor_id: int | None = None) -> dict:
     """Daily, or when an officer asks: verify the whole seal chain against the log and record the outcome."""

@@ -31,6 +31,9 @@ app.conf.beat_schedule = {
     # G13b: purge log records past the retention period (never younger than 184 days, never held); daily at a quiet
     # hour, after the seal of the night; it catches up on its own if runs were missed.
     "compliance-retention-sweep": {"task": "compliance.tasks.retention_sweep", "schedule": crontab(hour=4, minute=20)},
+    # G13b: empty the text of messages removed longer ago than the retention period (never held ones); idempotent.
+    "compliance-removed-content-clear": {"task": "compliance.tasks.removed_content_clear",
+                                         "schedule": crontab(hour=4, minute=40)},
     # G13b: verify the whole seal chain once a day, so the dashboard shows a fresh integrity state.
     "compliance-seals-verify": {"task": "compliance.tasks.seals_verify", "schedule": crontab(hour=5, minute=5)},
     # G11: the previous month's regulator report on the 1st at 06:30, when the night's sweeps are done; idempotent.

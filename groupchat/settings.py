@@ -298,7 +298,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}, "axes": {"level": "WARNING"},
+                # WeasyPrint logs each rendering step of a package's PDF at INFO
+                "weasyprint": {"level": "WARNING"}},
 }
 
 # --- groupchat policy (REGULATION.md §5; operators may change these within legal floors) ---------------------------
@@ -332,6 +334,9 @@ if LOG_RETENTION_DAYS < LOG_RETENTION_FLOOR_DAYS:
     raise ImproperlyConfigured(
         f"GROUPCHAT_LOG_RETENTION_DAYS={LOG_RETENTION_DAYS} is below the legal floor of {LOG_RETENTION_FLOOR_DAYS} days "
         "(network logs must be kept at least six months); groupchat refuses to start.")
+# The CJK font embedded in every package's document.pdf (compliance/package_pdf.py). Debian's fonts-wqy-microhei, which
+# `make install`, .ci/services.sh and the Dockerfile install; without it packages carry the HTML alone and say why.
+PACKAGE_PDF_FONT = env("GROUPCHAT_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # --- the operator (G7a filing package, regulator reports; compliance/) ----------------------------------------------
 # Who runs the service, as the filing package and the regulator reports name it. Services mode reads only the

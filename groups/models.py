@@ -215,6 +215,9 @@ class Message(models.Model):
     removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("removed by"))
     removed_reason = models.CharField(_("reason for removal"), max_length=200, blank=True)
+    # A removed message's text goes once the log's retention has passed since its removal (messages_content_clear);
+    # the row, its seq and who removed it stay.
+    content_cleared_at = models.DateTimeField(_("content cleared at"), null=True, blank=True)
 
     class Meta:
         verbose_name_plural = _("messages")
@@ -222,6 +225,11 @@ class Message(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["group", "seq"], name="message_group_seq"),
             models.UniqueConstraint(fields=["sender", "client_id"], name="message_sender_client_id"),
+        ]
+        indexes = [
+            # The daily clearing finds the few removed, not yet cleared rows without reading the whole table.
+            models.Index(fields=["removed_at", "id"], name="message_removed_uncleared",
+                         condition=models.Q(removed_at__isnull=False, content_cleared_at__isnull=True)),
         ]
 
     def __str__(self) -> str:

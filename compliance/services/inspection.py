@@ -130,8 +130,9 @@ def _log_scope(request: InspectionRequest) -> Q:
     return q
 
 
+# content_cleared_at: the body is empty because a removed message's text went after the retention period.
 MESSAGE_COLUMNS = ["id", "group_code", "seq", "sender_id", "kind", "body", "created_at", "removed_at",
-                   "removed_reason"]
+                   "removed_reason", "content_cleared_at"]
 
 
 class _TwinWriter:
@@ -234,7 +235,7 @@ def inspection_export_run(*, request_id: int) -> InspectionRequest:
             twin = _TwinWriter(folder_path, "messages", MESSAGE_COLUMNS)
             _stream(_messages(request).order_by("id").values_list(
                 "id", "group__code", "seq", "sender_id", "kind", "body", "created_at", "removed_at",
-                "removed_reason").iterator(chunk_size=2000), twin, tick)
+                "removed_reason", "content_cleared_at").iterator(chunk_size=2000), twin, tick)
             twin.close()
             columns = log_columns()
             logs = _TwinWriter(folder_path, "network_log", columns)

@@ -21,7 +21,7 @@ from groupchat.core.models import LogEntry
 from .. import conf
 from ..canonical import canonical, log_columns, rows_of
 from ..locks import RETENTION_SWEEP, advisory_lock
-from ..models import HeldLogEntry, LegalHold, RetentionRun, RunStatus
+from ..models import HeldLogEntry, LegalHold, RetentionRun, RunStatus, holds_cover
 from .seals import seal_settled, sealed_until, slice_floor
 
 log = logging.getLogger(__name__)
@@ -43,10 +43,7 @@ def _purge_allowed(on: bool) -> None:
 
 
 def _any_active_hold(holds: list[LegalHold]) -> Q | None:
-    q = None
-    for hold in holds:
-        q = hold.covers() if q is None else q | hold.covers()
-    return q
+    return holds_cover(holds)
 
 
 def _move_held(ids: list[int], holds: list[LegalHold], run: RetentionRun, columns: list[str]) -> int:

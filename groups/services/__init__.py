@@ -23,6 +23,7 @@ from .membership import (
     read_mark,
     rules_accept,
 )
+from .message_content import messages_content_clear
 from .messages import (
     Held,
     SendRequest,
@@ -57,6 +58,7 @@ __all__ = [
     "message_remove",
     "message_send",
     "message_send_many",
+    "messages_content_clear",
     "read_mark",
     "rules_accept",
     "send_gate_bump",

@@ -3,12 +3,14 @@ downloads."""
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from pypdf import PdfReader
 
 from accounts import crypto
 from accounts.models import IdentityReveal, IdentitySubmission, SubmissionStatus
@@ -109,11 +111,16 @@ def test_an_approved_request_exports_the_scope_unmasked_signed_and_recorded(
         people = json.loads(archive.read("data/identities.json"))
         log_rows = json.loads(archive.read("data/network_log.json"))
         html = archive.read("document.html").decode()
+        pdf = PdfReader(io.BytesIO(archive.read("document.pdf")))
     assert [m["body"] for m in messages] == ["第 0 条", "第 2 条"]  # alice's, in the group: bob's are out of scope
     assert people[0]["legal_name"] == "张爱丽" and people[0]["id_number"] == "11010519491231002X"
     assert log_rows and all(alice.pk in (r["actor_id"], r["target_id"]) and r["group_code"] == group.code
                             for r in log_rows)
     assert "公网调〔2026〕88号" in html
+    # The document summarises (row counts, the request); the rows are in data/, so its PDF stays a page or two
+    # however many messages an export holds.
+    assert "第 0 条" not in html and len(pdf.pages) <= 2
+    assert "公网调〔2026〕88号" in "".join(page.extract_text() for page in pdf.pages)
     reveal = IdentityReveal.objects.get(subject=alice)
     assert reveal.actor == second_officer and f"#{request.pk}" in reveal.reason
 
