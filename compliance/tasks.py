@@ -24,7 +24,7 @@ def retention_sweep() -> dict:
 
 @shared_task(name="compliance.tasks.removed_content_clear", acks_late=True)
 def removed_content_clear() -> int:
-    """Daily: empty the text of messages removed longer ago than the retention period, keeping held ones (G13b)."""
+    """Daily: empty removed messages' and reviewed moderation texts past the retention period, keeping held ones (G13b)."""
     from .services.removed_content import removed_content_clear as clear
 
     return clear()

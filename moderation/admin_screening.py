@@ -53,6 +53,22 @@ def _excerpt(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n] + "…"
 
 
+class _TextColumns:
+    """The text columns of the screening records: a cleared text says so (and when) instead of showing blank."""
+
+    @admin.display(description="text / 内容")
+    def excerpt(self, obj):
+        return obj.text_shown() if obj.content_cleared_at else _excerpt(obj.body)
+
+    @admin.display(description="text / 内容")
+    def text(self, obj):
+        return obj.text_shown()
+
+    @admin.display(description="measure / 处置")
+    def measure(self, obj):
+        return _measure_link(obj)
+
+
 def _measure_link(obj) -> str:
     """One click to the measure form (admin_measures) against the sender, or the stored message when there is one."""
     message_id = getattr(obj, "message_id_ref", None)
@@ -197,39 +213,26 @@ class RuleChangeAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BlockedAttempt)
-class BlockedAttemptAdmin(ReadOnlyAdmin):
+class BlockedAttemptAdmin(_TextColumns, ReadOnlyAdmin):
     list_display = ("id", "created_at", "field", "category", "sender", "group", "excerpt", "matched", "measure")
     list_filter = ("field", "category", "created_at")
     search_fields = ("body", "sender__username", "sender__nickname", "group__code", "group__name", "client_id")
     list_select_related = ("sender", "group")
     date_hierarchy = "created_at"
-
-    @admin.display(description="text / 内容")
-    def excerpt(self, obj):
-        return _excerpt(obj.body)
-
-    @admin.display(description="measure / 处置")
-    def measure(self, obj):
-        return _measure_link(obj)
+    fields = ("created_at", "field", "sender", "group", "client_id", "text", "category", "rule_ids", "matched",
+              "content_cleared_at", "measure")
+    readonly_fields = fields
 
 
 class RemoveForm(forms.Form):
     reason = forms.ChoiceField(label="Reason / 理由", choices=CATEGORY_CHOICES)
 
 
-class _ReviewQueueAdmin(NoAddDeleteAdmin):
+class _ReviewQueueAdmin(_TextColumns, NoAddDeleteAdmin):
     """What the held and flagged queues share: reviewers act on them; an excerpt and a link to issue a measure."""
 
     def has_change_permission(self, request, obj=None):
         return request.user.has_perm("moderation.review_screening")
-
-    @admin.display(description="text / 内容")
-    def excerpt(self, obj):
-        return _excerpt(obj.body)
-
-    @admin.display(description="measure / 处置")
-    def measure(self, obj):
-        return _measure_link(obj)
 
 
 @admin.register(HeldMessage)
@@ -239,9 +242,9 @@ class HeldMessageAdmin(_ReviewQueueAdmin):
     list_filter = ("status", "reason", "category", "created_at")
     search_fields = ("body", "sender__username", "sender__nickname", "group__code", "group__name")
     list_select_related = ("sender", "group", "decided_by")
-    readonly_fields = ("group", "sender", "client_id", "body", "category", "reason", "rule_ids", "status",
-                       "created_at", "decided_by", "decided_at", "decision_reason", "message_id_ref", "context",
-                       "measure")
+    readonly_fields = ("group", "sender", "client_id", "text", "category", "reason", "rule_ids", "status",
+                       "created_at", "decided_by", "decided_at", "decision_reason", "message_id_ref",
+                       "content_cleared_at", "context", "measure")
     fields = readonly_fields
     actions = ["release", "remove"]
     change_form_template = "moderation/screening/held_change_form.html"
@@ -302,8 +305,8 @@ class FlaggedItemAdmin(_ReviewQueueAdmin):
     list_filter = ("status", "field", "category", "created_at")
     search_fields = ("body", "sender__username", "sender__nickname", "group__code", "group__name")
     list_select_related = ("sender", "group", "decided_by")
-    readonly_fields = ("field", "group", "sender", "client_id", "body", "category", "rule_ids", "status",
-                       "created_at", "decided_by", "decided_at", "context")
+    readonly_fields = ("field", "group", "sender", "client_id", "text", "category", "rule_ids", "status",
+                       "created_at", "decided_by", "decided_at", "content_cleared_at", "context")
     fields = readonly_fields
     actions = ["clear", "actioned"]
 

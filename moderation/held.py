@@ -125,17 +125,17 @@ def held_context(*, held: HeldMessage, around: int = 5) -> list[ContextLine]:
     base = Message.objects.filter(group_id=held.group_id, removed_at__isnull=True).select_related("sender")
     before = list(base.filter(created_at__lte=held.created_at).order_by("-seq")[:around])[::-1]
     after = list(base.filter(created_at__gt=held.created_at).order_by("seq")[:around])
-    line = ContextLine(None, held.sender.nickname, held.body, held.created_at, this=True)
+    line = ContextLine(None, held.sender.nickname, held.text_shown(), held.created_at, this=True)
     return [*(_line(m) for m in before), line, *(_line(m) for m in after)]
 
 
 def flagged_context(*, item: FlaggedItem, around: int = 5) -> list[ContextLine]:
     """The flagged message (once stored) with the messages around it by seq."""
     if item.group_id is None:
-        return [ContextLine(None, item.sender.nickname if item.sender else "", item.body, item.created_at, True)]
+        return [ContextLine(None, item.sender.nickname if item.sender else "", item.text_shown(), item.created_at, True)]
     stored = Message.objects.filter(sender_id=item.sender_id, client_id=item.client_id).first()
     if stored is None:
-        return [ContextLine(None, item.sender.nickname if item.sender else "", item.body, item.created_at, True)]
+        return [ContextLine(None, item.sender.nickname if item.sender else "", item.text_shown(), item.created_at, True)]
     rows = Message.objects.filter(group_id=stored.group_id, seq__gte=stored.seq - around,
                                   seq__lte=stored.seq + around).select_related("sender").order_by("seq")
     return [_line(m, this=m.pk == stored.pk) for m in rows]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from .categories import CATEGORY_CHOICES
 
 __all__ = [
-    "BlockedAttempt", "EmergencySwitch", "FlaggedItem", "HeldMessage", "HeldStatus", "ReviewStatus", "RuleAction",
+    "BlockedAttempt", "ClearableText", "EmergencySwitch", "FlaggedItem", "HeldMessage", "HeldStatus", "ReviewStatus", "RuleAction",
     "RuleChange", "ScreeningRule", "SwitchKind", "SwitchToggle", "TextField",
 ]
 
@@ -85,7 +85,20 @@ class TextField(models.TextChoices):
     COMPLAINT = "complaint", "complaint text"
 
 
-class BlockedAttempt(models.Model):
+class ClearableText:
+    """A review text that goes after the retention period (moderation/review_texts.py): what screens show instead."""
+
+    body: str
+    content_cleared_at: object
+
+    def text_shown(self) -> str:
+        if self.content_cleared_at is None:
+            return self.body
+        day = timezone.localtime(self.content_cleared_at).date().isoformat()
+        return f"（内容已于 {day} 按保存期限清除 / text cleared after the retention period on {day}）"
+
+
+class BlockedAttempt(ClearableText, models.Model):
     """Evidence of a refused text: what was sent, by whom, where, and which rules refused it (moderators only).
 
     Written on its own connection when the refusal rolls back the caller's transaction (screening/hooks.py), so it
@@ -102,10 +115,16 @@ class BlockedAttempt(models.Model):
     rule_ids = models.JSONField(default=list)
     matched = models.JSONField(default=list, help_text="the normalised keywords found")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    content_cleared_at = models.DateTimeField(
+        "内容清除时间 / text cleared at", null=True, blank=True,
+        help_text="the text was emptied after the retention period (moderation/review_texts.py)")
 
     class Meta:
         verbose_name = "拦截记录 / blocked attempt"
         verbose_name_plural = "拦截记录 / blocked attempts"
+        # The daily clearing reads only the uncleared: the many blocked attempts already emptied are not scanned again.
+        indexes = [models.Index(fields=["created_at", "id"], condition=models.Q(content_cleared_at__isnull=True),
+                                name="blocked_uncleared")]
 
     def __str__(self) -> str:
         return f"blocked {self.field} by {self.sender_id} ({self.category})"
@@ -117,7 +136,7 @@ class HeldStatus(models.TextChoices):
     REMOVED = "removed", "removed"
 
 
-class HeldMessage(models.Model):
+class HeldMessage(ClearableText, models.Model):
     """A message kept back for review. Not in groups' Message table (nobody else sees it) and with no seq: it takes
     the group's next seq only when released. Idempotent on (sender, client_id), like a sent message."""
 
@@ -135,6 +154,9 @@ class HeldMessage(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(max_length=200, blank=True)
     message_id_ref = models.BigIntegerField(null=True, blank=True, help_text="the stored message, once released")
+    content_cleared_at = models.DateTimeField(
+        "内容清除时间 / text cleared at", null=True, blank=True,
+        help_text="the text was emptied after the retention period (moderation/review_texts.py)")
 
     class Meta:
         verbose_name = "待审消息 / held message"
@@ -153,7 +175,7 @@ class ReviewStatus(models.TextChoices):
     ACTIONED = "actioned", "reviewed, acted on"
 
 
-class FlaggedItem(models.Model):
+class FlaggedItem(ClearableText, models.Model):
     """A delivered text queued for a moderator's look. For messages it is keyed by (sender, client_id): the message
     is stored by the send path after the hook ran, and found by that key."""
 
@@ -169,6 +191,9 @@ class FlaggedItem(models.Model):
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
+    content_cleared_at = models.DateTimeField(
+        "内容清除时间 / text cleared at", null=True, blank=True,
+        help_text="the text was emptied after the retention period (moderation/review_texts.py)")
 
     class Meta:
         verbose_name = "标记待查内容 / flagged item"
