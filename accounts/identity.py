@@ -349,29 +349,44 @@ def identity_reject(*, submission_id: int, reviewer: User, reason: str,
     return _reject(IdentitySubmission(pk=submission_id), reviewer=reviewer, reason=reason[:500], origin=origin)
 
 
-def identity_reveal(*, actor: User, submission_id: int, reason: str, origin: Origin | None = None) -> dict[str, str]:
-    """Return the unmasked legal name and ID number of a submission.
+def _reveal_record(*, actor: User, submission: IdentitySubmission, reason: str, granted: bool,
+                   origin: Origin | None) -> None:
+    with transaction.atomic():
+        IdentityReveal.objects.create(actor=actor, subject_id=submission.user_id, submission=submission,
+                                      reason=reason[:1000], granted=granted, ip=origin.ip if origin else None)
+        record("identity.reveal", actor_id=actor.pk, origin=origin, target_id=submission.user_id,
+               data={"submission": submission.pk, "granted": granted})
 
-    Needs permission ``accounts.reveal_identity`` and a typed reason of at least 5 characters. Every attempt, allowed
-    or not, is an ``IdentityReveal`` row and a network-log ``identity.reveal`` record, written in autocommit so a
-    refusal is recorded too.
+
+def identity_unmask(*, actor: User, submission: IdentitySubmission, reason: str,
+                    origin: Origin | None = None) -> dict[str, str]:
+    """The unmasked legal name and ID number of ``submission``: the vault's one way out. The caller has established
+    the authority (an officer's permission and reason, an approved inspection request); this records it.
+
+    Side effects (one transaction, committed before the plaintext is returned): an ``IdentityReveal`` row (granted)
+    and a network-log ``identity.reveal`` record.
     """
-    submission = IdentitySubmission.objects.get(pk=submission_id)
-    reason = (reason or "").strip()
-    allowed = actor.has_perm("accounts.reveal_identity")
-    granted = allowed and len(reason) >= 5
-    IdentityReveal.objects.create(actor=actor, subject_id=submission.user_id, submission=submission,
-                                  reason=reason[:1000], granted=granted, ip=origin.ip if origin else None)
-    record("identity.reveal", actor_id=actor.pk, origin=origin, target_id=submission.user_id,
-           data={"submission": submission.pk, "granted": granted})
-    if not allowed:
-        raise ApplicationError("permission_denied")
-    if not granted:
-        raise ApplicationError("reveal_reason_required")
+    _reveal_record(actor=actor, submission=submission, reason=reason, granted=True, origin=origin)
     return {
         "legal_name": crypto.decrypt(submission.legal_name_enc) if submission.legal_name_enc else "",
         "id_number": crypto.decrypt(submission.id_number_enc) if submission.id_number_enc else "",
     }
+
+
+def identity_reveal(*, actor: User, submission_id: int, reason: str, origin: Origin | None = None) -> dict[str, str]:
+    """Return the unmasked legal name and ID number of a submission.
+
+    Needs permission ``accounts.reveal_identity`` and a typed reason of at least 5 characters. Every attempt, allowed
+    or not, is an ``IdentityReveal`` row and a network-log ``identity.reveal`` record (``identity_unmask``), each
+    committed on its own so a refusal is recorded too.
+    """
+    submission = IdentitySubmission.objects.get(pk=submission_id)
+    reason = (reason or "").strip()
+    allowed = actor.has_perm("accounts.reveal_identity")
+    if allowed and len(reason) >= 5:
+        return identity_unmask(actor=actor, submission=submission, reason=reason, origin=origin)
+    _reveal_record(actor=actor, submission=submission, reason=reason, granted=False, origin=origin)
+    raise ApplicationError("permission_denied" if not allowed else "reveal_reason_required")
 
 
 def identity_reencrypt(*, batch_size: int = 500) -> int:

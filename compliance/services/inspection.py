@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from accounts import crypto
-from accounts.models import IdentityReveal, IdentitySubmission, SubmissionStatus, User
+from accounts.identity import identity_unmask
+from accounts.models import IdentitySubmission, SubmissionStatus, User
 from groupchat.core.errors import ApplicationError
 from groupchat.core.events import record
 from groupchat.core.models import LogEntry
@@ -176,7 +176,8 @@ def _stream(rows: Iterable[tuple], twin: _TwinWriter, tick: Callable[[int], None
 
 
 def _identities(request: InspectionRequest, reveal_actor: User) -> list[dict[str, Any]]:
-    """The unmasked identity of every user in scope; each reveal recorded as the vault requires (IdentityReveal)."""
+    """The unmasked identity of every user in scope; each reveal recorded as the vault requires (``identity_unmask``:
+    an IdentityReveal row and an ``identity.reveal`` record), the approved request being the authority."""
     people = []
     reason = f"lawful inspection #{request.pk}: {request.authority} {request.document_number}"
     for user in User.objects.filter(pk__in=request.user_ids).order_by("pk"):
@@ -188,10 +189,7 @@ def _identities(request: InspectionRequest, reveal_actor: User) -> list[dict[str
                                "org_name": "", "uscc": "", "method": ""}
         if submission is not None:
             row.update(method=submission.kind, org_name=submission.org_name, uscc=submission.uscc,
-                       legal_name=crypto.decrypt(submission.legal_name_enc) if submission.legal_name_enc else "",
-                       id_number=crypto.decrypt(submission.id_number_enc) if submission.id_number_enc else "")
-            IdentityReveal.objects.create(actor=reveal_actor, subject=user, submission=submission,
-                                          reason=reason[:1000], granted=True)
+                       **identity_unmask(actor=reveal_actor, submission=submission, reason=reason))
         people.append(row)
     return people
 
@@ -199,8 +197,8 @@ def _identities(request: InspectionRequest, reveal_actor: User) -> list[dict[str
 def inspection_export_run(*, request_id: int) -> InspectionRequest:
     """Build the signed package of an approved request. Idempotent: a request already exported is returned as is.
 
-    Side effects: the package file; ``progress_done``/``progress_total`` as it goes; an ``IdentityReveal`` per user
-    in scope; network-log record ``compliance.inspection.export``. A failure marks the request failed with the error
+    Side effects: the package file; ``progress_done``/``progress_total`` as it goes; an ``IdentityReveal`` row and an
+    ``identity.reveal`` record per user in scope; network-log record ``compliance.inspection.export``. A failure marks the request failed with the error
     (an officer can re-approve a failed export by running it again).
     """
     with transaction.atomic():
@@ -211,8 +209,11 @@ def inspection_export_run(*, request_id: int) -> InspectionRequest:
         if request.status not in (InspectionStatus.APPROVED, InspectionStatus.EXPORTING, InspectionStatus.FAILED):
             raise ApplicationError("inspection_not_approved")
         messages, log_q = _messages(request), _log_scope(request)
+        # The log as it stood when the export began: not the export's own identity.reveal records written below.
+        last = LogEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        log_rows = LogEntry.objects.filter(log_q, id__lte=last)
         request.status, request.progress_done, request.error = InspectionStatus.EXPORTING, 0, ""
-        request.progress_total = (messages.count() + LogEntry.objects.filter(log_q).count()
+        request.progress_total = (messages.count() + log_rows.count()
                                   + HeldLogEntry.objects.filter(log_q).count())
         request.save(update_fields=["status", "progress_done", "progress_total", "error"])
 
@@ -239,7 +240,7 @@ def inspection_export_run(*, request_id: int) -> InspectionRequest:
             twin.close()
             columns = log_columns()
             logs = _TwinWriter(folder_path, "network_log", columns)
-            _stream(LogEntry.objects.filter(log_q).order_by("id").values_list(*columns).iterator(chunk_size=2000),
+            _stream(log_rows.order_by("id").values_list(*columns).iterator(chunk_size=2000),
                     logs, tick)
             logs.close()
             held = _TwinWriter(folder_path, "network_log_held", ["log_id", "canonical"])

@@ -95,6 +95,23 @@ def test_only_an_officer_with_the_permission_approves(officer, bob, alice, chat)
 
 
 @pytest.mark.clause("G13a")
+def test_an_exports_reveals_are_in_the_network_log_like_an_officers(officer, second_officer, alice, chat,
+                                                                    django_capture_on_commit_callbacks):
+    request = _enter(officer, user_ids=[alice.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        inspection_request_approve(actor=second_officer, request_id=request.pk, note="文书齐全")
+    reveal = IdentityReveal.objects.get(subject=alice)
+    entry = LogEntry.objects.get(kind="identity.reveal")
+    assert (entry.actor_id, entry.target_id, entry.data) == (
+        second_officer.pk, alice.pk, {"submission": reveal.submission_id, "granted": True})
+    # The package holds the log as it stood when the export began, not the export's own reveal record.
+    request.refresh_from_db()
+    with zipfile.ZipFile(request.package_path) as archive:
+        kinds = {row["kind"] for row in json.loads(archive.read("data/network_log.json"))}
+    assert "identity.reveal" not in kinds and request.progress_done == request.progress_total
+
+
+@pytest.mark.clause("G13a")
 def test_an_approved_request_exports_the_scope_unmasked_signed_and_recorded(
         officer, second_officer, alice, bob, group, chat, django_capture_on_commit_callbacks):
     request = _enter(officer, user_ids=[alice.pk], group_codes=[group.code])
