@@ -198,8 +198,8 @@ def inspection_export_run(*, request_id: int) -> InspectionRequest:
     """Build the signed package of an approved request. Idempotent: a request already exported is returned as is.
 
     Side effects: the package file; ``progress_done``/``progress_total`` as it goes; an ``IdentityReveal`` row and an
-    ``identity.reveal`` record per user in scope; network-log record ``compliance.inspection.export``. A failure marks the request failed with the error
-    (an officer can re-approve a failed export by running it again).
+    ``identity.reveal`` record per user in scope; network-log record ``compliance.inspection.export``. A failure
+    marks the request failed with the error (an officer can re-approve a failed export by running it again).
     """
     with transaction.atomic():
         request = InspectionRequest.objects.select_for_update().get(pk=request_id)

@@ -240,3 +240,25 @@ def test_filing_rows_survive_the_move_out_of_groups_and_back(admin_user, filed):
                                                                 "created_by_id", "snapshot")) == before
     assert ContentType.objects.get_for_model(FilingRecord).pk == content_type.pk  # permissions keep their rows
     assert filing_unfiled() == second
+
+
+@pytest.mark.clause("G7a")
+def test_the_demo_data_shows_a_filed_version_matching_the_live_tier_system_and_a_second_run_changes_nothing(
+        client):
+    from accounts.models import User
+    from groupchat.demo.management.commands.seed_demo import DEMO_FILING_NUMBER
+    from groups.selectors_tiers import tier_system_snapshot
+
+    call_command("seed_demo", stdout=io.StringIO())
+    filing = FilingRecord.objects.get()
+    assert filing.filed and filing.filing_number == DEMO_FILING_NUMBER and "DEMO" in filing.filing_number
+    assert filing.snapshot == tier_system_snapshot() and filing_unfiled() is None
+    records = LogEntry.objects.filter(kind__startswith="compliance.filing").count()
+
+    call_command("seed_demo", stdout=io.StringIO())
+    assert list(FilingRecord.objects.values_list("pk", "filed", "filing_number")) == [
+        (filing.pk, True, DEMO_FILING_NUMBER)]
+    assert LogEntry.objects.filter(kind__startswith="compliance.filing").count() == records == 2
+    client.force_login(User.objects.get(username="compliance"))
+    page = client.get(reverse("admin:compliance_filingrecord_changelist")).content.decode()
+    assert "DEMO-2026-0001" in page

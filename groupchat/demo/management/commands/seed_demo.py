@@ -1,4 +1,5 @@
-"""``manage.py seed_demo``: demo users with every role, groups of every size tier, and conversations.
+"""``manage.py seed_demo``: demo users with every role, groups of every size tier, conversations, and a filed
+version of the tier system (with a demo filing number) so the compliance officer's filing pages show the workflow.
 
 Idempotent: a second run changes nothing and prints the logins again. DEV-ONLY passwords.
 """
@@ -17,6 +18,8 @@ from django.utils import timezone
 
 from accounts.agreements import agreements_accept
 from accounts.models import User, VerificationLevel
+from compliance.models import FilingRecord
+from compliance.services.filing import filing_mark_filed, filing_version_create
 from groupchat.core.events import record_many
 from groupchat.core.origin import Origin
 from groups import services
@@ -25,6 +28,9 @@ from groups.services import tiers as tier_services
 
 DEMO_PASSWORD = "demo-pass-2026"  # DEV-ONLY: demo data for the embedded mode
 ORIGIN = Origin(ip="127.0.0.1", port=0, user_agent="seed_demo")
+# Plainly not a real acknowledgement number: the demo must never pass for a filed service.
+DEMO_FILING_NUMBER = "演示-DEMO-2026-0001（非真实备案编号 / not a real filing number）"
+DEMO_AUTHORITY = "演示：省级网信办 / demo authority"
 
 PEOPLE = [
     # username, nickname, staff role (Django group) or "", superuser
@@ -64,7 +70,22 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         else:
             self.stdout.write("Demo data already present.")
+        self._seed_filing()
         self._print_logins()
+
+    def _seed_filing(self) -> None:
+        """The live tier system as version 1 (or the latest, when unchanged), marked filed by the demo compliance
+        officer under a demo number. Once any version is filed this does nothing: a second run, or a version made
+        since by editing the tiers, is left as it is (that one is for the officer to file)."""
+        officer = User.objects.filter(username="compliance").first()
+        if officer is None or FilingRecord.objects.filter(filed=True).exists():
+            return
+        with transaction.atomic():
+            filing = filing_version_create(actor=officer,
+                                           summary="演示数据：初始分级分类管理制度 / demo: the initial tier system")
+            filing_mark_filed(actor=officer, filing=filing, filing_number=DEMO_FILING_NUMBER,
+                              authority=DEMO_AUTHORITY, origin=ORIGIN)
+        self.stdout.write(f"Filing version {filing.version} marked filed ({DEMO_FILING_NUMBER}).")
 
     def _seed(self) -> None:
         for role in ("moderator", "senior moderator", "identity reviewer", "compliance officer"):
