@@ -8,7 +8,6 @@ from datetime import timedelta
 from uuid import uuid4
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from compliance.services.holds import legal_hold_create, legal_hold_release
@@ -19,26 +18,20 @@ from groups.models import Message
 from groups.services.messages import SendRequest, message_send_many
 from moderation.held import flagged_review, held_release, held_remove
 from moderation.models_screening import BlockedAttempt, FlaggedItem, HeldMessage
-from tests.factories import ORIGIN, UserFactory
+from tests.factories import ORIGIN
 from tests.moderation import screening_fixtures
 
 from .conftest import NOW
 
 _fresh_screening_state = screening_fixtures._fresh_screening_state
 rule = screening_fixtures.rule
+moderator = screening_fixtures.moderator
 
 # Transactional: a blocked attempt's evidence commits on a connection of its own (it must outlive the refused send),
 # so only a flush keeps it from the tests that follow.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 CLEARED = "按保存期限清除"
-
-
-@pytest.fixture
-def moderator(db):
-    user = UserFactory(is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="review_screening"))
-    return user
 
 
 @pytest.fixture

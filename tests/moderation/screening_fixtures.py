@@ -18,6 +18,18 @@ def _fresh_screening_state():
 
 
 @pytest.fixture
+def moderator(db):
+    """A staff user who may review held and flagged messages."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="review_screening"))
+    return user
+
+
+@pytest.fixture
 def rule():
     """Create a rule through the service: ``rule("刷单返利", "PLT-FRAUD", "block")``."""
     from moderation.screening import reload

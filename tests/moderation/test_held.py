@@ -4,7 +4,6 @@ remove never delivers and tells the sender; nobody else learns of a held message
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
 
 from groupchat.core.errors import ApplicationError
 from groupchat.core.models import LogEntry
@@ -18,16 +17,10 @@ from . import screening_fixtures
 
 _fresh_screening_state = screening_fixtures._fresh_screening_state
 rule = screening_fixtures.rule
+moderator = screening_fixtures.moderator
 sent_events = screening_fixtures.sent_events
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def moderator(db):
-    user = UserFactory(is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="review_screening"))
-    return user
 
 
 @pytest.fixture
