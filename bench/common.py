@@ -21,6 +21,9 @@ PY = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 HOST = "127.0.0.1"  # every byte of bench traffic stays on loopback
 REDIS = {"groupchat": 10, "baseline": 11, "many": 13}  # Redis dbs of the bench (the test suite uses lower ones)
+# Engineers benchmarking side by side on one box each name their own databases and Redis db.
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "gc_bench")
+REDIS["groupchat"] = int(os.environ.get("BENCH_REDIS_DB", REDIS["groupchat"]))
 
 
 def db_url(name: str) -> str:

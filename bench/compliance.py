@@ -13,6 +13,17 @@ spread over six hours (about 2,800 a minute, as a busy platform writes them) and
    resident memory is sampled while the export runs (its peak, next to what the process held when it began).
 
 Prints one JSON object with the figures and the machine. Not part of the test suite: timings are measured here only.
+
+    python -m bench.compliance --purge-drop [--purge-rows 10000000] [--ingest-seconds 40]
+
+The month drop under load (issue 17): in scenario 1's database (bench/data.py, named ``BENCH_DB_PREFIX``: default
+``gc_h1_bench`` here), fills one month partition eight months back with ``--purge-rows`` log rows (INSERT ... SELECT
+generate_series into a plain table, then ATTACHed, which builds its indexes), gives it *synthetic* seals (one seal
+holding the month's count and id range, one empty stretch from its end on; the chain is well-formed and signed, the
+rows are not hashed: the sealer's cost is the first part's), makes the months the daily sweep keeps ready, then
+starts scenario 1 (``bench.run --ref worktree ingest``, a subprocess on that database) and, once its messages are
+being logged, runs the retention sweep, which drops the month. Reports the sweep's wall time and the ingest's ack
+latencies within the sweep's window (each ack's time from the driver, ``BENCH_ACK_SERIES``) and over the whole run.
 """
 
 from __future__ import annotations
@@ -147,7 +158,13 @@ def main() -> None:
     parser.add_argument("--records-only", action="store_true", help="skip the export part")
     parser.add_argument("--export-only", action="store_true", help="skip the log parts")
     parser.add_argument("--export-child", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--purge-drop", action="store_true", help="only the month drop under scenario 1's ingest")
+    parser.add_argument("--purge-rows", type=int, default=10_000_000)
+    parser.add_argument("--ingest-seconds", type=float, default=40.0)
     args = parser.parse_args()
+    if args.purge_drop:
+        print(json.dumps(_purge_drop(args), indent=1))
+        return
     if args.export_child:
         _setup(args.db)
         _export_child(args.export_child)
@@ -225,6 +242,118 @@ def _export_part(args, result: dict) -> None:
         raise SystemExit(child.stderr)
     export = json.loads(child.stdout.strip().splitlines()[-1])
     result["export"] = export
+
+
+def _synthetic_seals(month_start, month_end, rows: int, first_id: int | None, last_id: int | None) -> None:
+    import base64
+
+    from compliance import signing
+    from compliance.canonical import log_columns
+    from compliance.models import Seal
+    from compliance.services.seals import GENESIS, _pack_ids, seal_hash
+
+    Seal.objects.all().delete()
+    prev = GENESIS
+    far = month_end.replace(year=month_end.year + 5)  # past "now": the sweep's sealer has nothing left to seal
+    for seq, (start, end, count, first, last) in enumerate([(month_start, month_end, rows, first_id, last_id),
+                                                           (month_end, far, 0, None, None)], 1):
+        seal = Seal(seq=seq, slice_start=start, slice_end=end, count=count, first_id=first, last_id=last,
+                    columns=log_columns(), ids=_pack_ids([]), digests=b"", rows_hash="0" * 64, prev_hash=prev,
+                    key_id=signing.key_id())
+        seal.hash = seal_hash(seal)
+        seal.signature = base64.b64encode(signing.sign(bytes.fromhex(seal.hash))).decode()
+        seal.save(force_insert=True)
+        prev = seal.hash
+
+
+def _fill_month(month_start, month_end, rows: int) -> tuple[int, int]:
+    """``rows`` message.sent rows spread over the month, into a plain table then ATTACHed (index builds in bulk)."""
+    from django.db import connection
+
+    from compliance.log_months import PARENT, partition_name
+
+    name = partition_name(month_start)
+    span = (month_end - month_start) / rows
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        cursor.execute(f"CREATE TABLE {name} (LIKE {PARENT} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)")
+        cursor.execute(f"""
+            INSERT INTO {name} (id, created_at, kind, actor_id, group_code, target_id, ip, port, user_agent, data)
+            SELECT nextval('{PARENT}_id_seq'), %s + g * %s::interval, 'message.sent', 1000 + g %% 5000,
+                   lpad((1000000000 + g %% 300)::text, 10, '0'), NULL, '203.0.113.7'::inet, 40000 + g %% 20000,
+                   'Mozilla/5.0 (bench)', jsonb_build_object('message_id', g, 'seq', g, 'type', 'text', 'chars', 12)
+            FROM generate_series(0, %s - 1) AS g""", [month_start, span, rows])
+        cursor.execute(f"ALTER TABLE {name} ADD CONSTRAINT {name}_bounds CHECK (created_at >= %s AND created_at < %s)",
+                       [month_start, month_end])
+        cursor.execute(f"ALTER TABLE {PARENT} ATTACH PARTITION {name} FOR VALUES FROM (%s) TO (%s)",
+                       [month_start, month_end])
+        cursor.execute(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bounds")
+        cursor.execute(f"ANALYZE {name}")
+        cursor.execute(f"SELECT min(id), max(id) FROM {name}")
+        return cursor.fetchone()
+
+
+def _purge_drop(args) -> dict:
+    os.environ.setdefault("BENCH_DB_PREFIX", "gc_h1_bench")
+    from bench import data
+    from bench.common import checkout, lock
+
+    code = checkout("worktree")
+    held = lock(600)
+    db = data.ensure(code)
+    held.close()  # the ingest subprocess takes it next
+    _setup(db)
+    from django.utils import timezone
+
+    from compliance.log_months import month_add, month_floor
+    from compliance.services.partitions import log_partitions_ensure
+    from compliance.services.retention import retention_cutoff, retention_sweep_run
+    from groupchat.core.models import LogEntry
+
+    now = timezone.now()
+    month = month_add(month_floor(now), -8)
+    result: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}, "database": db,
+                    "month": f"{month:%Y-%m}", "rows": args.purge_rows}
+    started = time.perf_counter()
+    first_id, last_id = _fill_month(month, month_add(month, 1), args.purge_rows)
+    result["fill_s"] = round(time.perf_counter() - started, 1)
+    _synthetic_seals(month, month_add(month, 1), args.purge_rows, first_id, last_id)
+    log_partitions_ensure(now=now, since=retention_cutoff(now))  # what yesterday's sweep made ready
+
+    series = ROOT / "bench" / "results" / "purge-drop-acks.json"
+    series.unlink(missing_ok=True)
+    output = open(series.with_suffix(".log"), "w+")  # read back once the ingest ends
+    ingest = subprocess.Popen([sys.executable, "-m", "bench.run", "--ref", "worktree", "--wait", "600", "ingest",
+                               "--duration", str(args.ingest_seconds), "--targets", "groupchat"],
+                              cwd=ROOT, env={**os.environ, "BENCH_ACK_SERIES": str(series)},
+                              stdout=output, stderr=subprocess.STDOUT, text=True)
+    since = timezone.now()
+    deadline = time.monotonic() + 600
+    while not LogEntry.objects.filter(kind="message.sent", created_at__gte=since).exists():
+        if ingest.poll() is not None or time.monotonic() > deadline:
+            output.seek(0)
+            raise SystemExit(f"scenario 1 did not start:\n{output.read()}")
+        time.sleep(0.2)
+    time.sleep(min(10.0, args.ingest_seconds / 3))  # into the steady state
+    result["load_average"] = os.getloadavg()
+    wall0, started = time.time(), time.perf_counter()
+    run = retention_sweep_run()
+    seconds, wall1 = time.perf_counter() - started, time.time()
+    result["sweep"] = {"seconds": round(seconds, 3), "purged": run.purged, "status": run.status,
+                       "partitions_dropped": run.partitions_dropped}
+    ingest.wait(timeout=900)
+    output.seek(0)
+    out = output.read()
+    result["ingest_headline"] = next((line for line in out.splitlines() if line.startswith("headline:")), out[-2000:])
+    import orjson
+
+    from bench.common import percentiles
+
+    acks = orjson.loads(series.read_bytes())
+    during = [lat for at, lat in acks if wall0 <= at <= wall1 + 0.1]  # acks that came while the sweep ran
+    result["ack_ms_during_sweep"] = {"acks": len(during), **percentiles(during)}
+    result["ack_ms_whole_run"] = {"acks": len(acks), **percentiles([lat for _, lat in acks])}
+    return result
 
 
 if __name__ == "__main__":

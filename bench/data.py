@@ -21,12 +21,12 @@ from typing import Any
 import psycopg2
 from stdnum import luhn
 
-from .common import PG_ADMIN_URL, PY, REDIS, RESULTS, ROOT, Code, code_env, db_url, redis_url
+from .common import DB_PREFIX, PG_ADMIN_URL, PY, REDIS, RESULTS, ROOT, Code, code_env, db_url, redis_url
 
 GROUPS = {"ingest": (1, 40), "fanout": (41, 2001), "history": (2042, 10)}  # name -> (first user, members)
 N_USERS = 2051
 N_SPREAD = 100  # groups of the history users that take --spread messages
-BASE_DB = "gc_bench_baseline"
+BASE_DB = f"{DB_PREFIX}_baseline"
 
 
 def token_for(user_id: int) -> str:
@@ -150,7 +150,7 @@ def ensure(code: Code, *, history: int = 0, spread: int = 0) -> str:
     first, n = GROUPS["history"]
     groups = [[group_id(name), name, member_ids(name)] for name in GROUPS]
     groups += [[len(GROUPS) + k + 1, f"spread-{k}", list(range(first, first + n))] for k in range(N_SPREAD)]
-    db = ensure_seeded(code, "gc_bench", {"users": N_USERS, "groups": groups})
+    db = ensure_seeded(code, DB_PREFIX, {"users": N_USERS, "groups": groups})
     if history or spread:
         print(json.dumps(job(code, db, "history", str(group_id("history")), str(history), str(len(GROUPS) + 1),
                              str(N_SPREAD), str(spread))), flush=True)

@@ -7,6 +7,7 @@ the sender (same machine, same clock) and matches deliveries to acks by ``client
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -151,6 +152,7 @@ class Client:
     pending: dict[str, tuple[float, asyncio.Future | None]] = field(default_factory=dict)
     acked: dict[str, None] = field(default_factory=dict)  # client ids, in ack order
     ack_lat: list[float] = field(default_factory=list)
+    ack_wall: list[float] = field(default_factory=list)  # when each ack came (epoch s): latency within a time window
     errors: Counter = field(default_factory=Counter)
     sent: int = 0
     received: dict[str, float] = field(default_factory=dict)  # client_id -> delivery latency of the first copy
@@ -206,6 +208,7 @@ class Client:
                 if entry is not None:
                     if kind == "ack":
                         self.ack_lat.append(mono - entry[0])
+                        self.ack_wall.append(wall)
                         self.acked[cid] = None
                     if entry[1] is not None and not entry[1].done():
                         entry[1].set_result(kind == "ack")
@@ -242,6 +245,7 @@ class Client:
         """Forget one window's figures (the socket stays open) before the next."""
         self.pending.clear()
         self.acked, self.ack_lat, self.errors, self.sent, self.received, self.dups = {}, [], Counter(), 0, {}, 0
+        self.ack_wall = []
         self.disorder = Counter()
 
     async def close(self) -> None:
@@ -361,7 +365,16 @@ def sent_figures(senders: list[Client], seconds: float, spec: LoadSpec) -> dict[
             "duration_s": round(seconds, 2), "sent": sent, "acked": acked, "not_acked": sent - acked,
             "errors": dict(sum((s.errors for s in senders), Counter())),
             "acked_per_s": round(acked / max(seconds, 1e-9), 1),
-            "ack_ms": percentiles([x for s in senders for x in s.ack_lat])}
+            "ack_ms": percentiles(_ack_series(senders))}
+
+
+def _ack_series(senders: list[Client]) -> list[float]:
+    """The ack latencies; with ``BENCH_ACK_SERIES=path`` also every ack's (time, latency) written to that file, from
+    which another process (bench/compliance.py's purge part) takes the acks within its own time window."""
+    if path := os.environ.get("BENCH_ACK_SERIES"):
+        with open(path, "wb") as fh:
+            fh.write(orjson.dumps([[w, lat] for s in senders for w, lat in zip(s.ack_wall, s.ack_lat, strict=True)]))
+    return [x for s in senders for x in s.ack_lat]
 
 
 def delivery_figures(rx: list[Client], audience: dict[int, list[Client]], seconds: float,

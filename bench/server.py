@@ -16,9 +16,9 @@ from typing import Any
 import psutil
 import redis
 
-from .common import HOST, PY, RESULTS, redis_url
+from .common import DB_PREFIX, HOST, PY, RESULTS, redis_url
 
-_OTHER_PG_BACKEND = re.compile(r": \S+ (?!gc_bench)\S+ (\S+\(\d+\)|\[local\])")  # a backend of another database
+_OTHER_PG_BACKEND = re.compile(rf": \S+ (?!gc_bench|{DB_PREFIX})\S+ (\S+\(\d+\)|\[local\])")  # a backend of another database
 
 
 @dataclass

@@ -35,3 +35,10 @@ SEAL_SETTLE = timedelta(seconds=int(getattr(settings, "LOG_SEAL_SETTLE_SECONDS",
 PURGE_CHUNK = 5000
 # Threads verifying seals' records in parallel (PostgreSQL only; each reads on its own connection).
 VERIFY_WORKERS = int(getattr(settings, "LOG_VERIFY_WORKERS", 2))
+# Month partitions of the log kept ready after the current month (PostgreSQL): the daily sweep creates them, so a
+# missed week of sweeps still finds next month's partition and no row falls into the default partition.
+PARTITIONS_AHEAD = 3
+# Attaching and detaching a month take brief strong locks (catalog work, no scan); waiting for one longer would queue
+# the message path's inserts behind the waiting statement, so it gives up after this long and tries again.
+PARTITION_LOCK_TIMEOUT_MS = 200
+PARTITION_LOCK_ATTEMPTS = 50

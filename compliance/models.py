@@ -105,6 +105,8 @@ class RetentionRun(models.Model):
     held_copies_released = models.BigIntegerField("释放的保全副本 / held copies released", default=0)
     first_purged_id = models.BigIntegerField("首条清除 ID / first purged id", null=True, blank=True)
     last_purged_id = models.BigIntegerField("末条清除 ID / last purged id", null=True, blank=True)
+    # PostgreSQL: the month partitions dropped, each {"name", "start", "end", "rows", "first_id", "last_id"}.
+    partitions_dropped = models.JSONField("丢弃的月分区 / month partitions dropped", default=list, blank=True)
     error = models.TextField("错误 / error", blank=True)
 
     class Meta:

@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from celery import current_app
+from django.db import connection
 from django.utils import timezone
 
 from groupchat.core.models import LogEntry
 
 from . import conf
+from .log_months import DEFAULT, month_add, month_of_name, partition_pattern, partitioned
 from .models import (
     FilingRecord,
     HeldLogEntry,
@@ -64,7 +66,7 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     from complaints.selectors import complaint_statistics_recent
 
     from .services.reports import last_month_start
-    from .services.retention import retention_cutoff
+    from .services.retention import purge_before, retention_cutoff
 
     now = now or timezone.now()
     cutoff = retention_cutoff(now)
@@ -74,7 +76,7 @@ def dashboard(*, now: datetime | None = None) -> Dashboard:
     return Dashboard(
         retention_days=conf.retention_days(), floor_days=conf.LEGAL_FLOOR_DAYS,
         oldest_record_at=LogEntry.objects.order_by("created_at").values_list("created_at", flat=True).first(),
-        cutoff_now=cutoff, due_for_purge=LogEntry.objects.filter(created_at__lt=cutoff).count(),
+        cutoff_now=cutoff, due_for_purge=LogEntry.objects.filter(created_at__lt=purge_before(cutoff)).count(),
         next_purge_at=_next_run("compliance-retention-sweep", now),
         last_run=RetentionRun.objects.order_by("-started_at").first(),
         active_holds=holds_active_count(),
@@ -130,3 +132,37 @@ def filing_pending(**_: Any) -> str | None:
     return (f"The tiered management system changed (version {unfiled.version}: {unfiled.change_summary}) and this "
             "version has not been filed with the authority. File it, then mark the filing record filed. "
             f"/ 分级分类管理制度已变更（第{unfiled.version}版）但尚未备案：请备案后在备案记录中填写备案编号。")
+
+
+# --- the network log's monthly partitions (PostgreSQL) -------------------------------------------------------------
+@dataclass(frozen=True)
+class LogPartition:
+    name: str
+    start: datetime | None  # None: the default partition (rows no month partition covers)
+    end: datetime | None
+    rows_estimate: int | None  # the planner's estimate (ANALYZE); None until the table was first analyzed
+    attached: bool = True
+
+    @property
+    def default(self) -> bool:
+        return self.start is None
+
+
+def log_partitions() -> list[LogPartition]:
+    """The log's partitions, oldest month first, the default partition last; plus month tables left detached but not
+    yet dropped by an interrupted sweep (``attached=False``). Empty on SQLite and before the migration."""
+    if not partitioned():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT c.relname, c.reltuples::bigint, c.relispartition
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind = 'r' AND (c.relname = %s OR c.relname ~ %s)
+        """, [DEFAULT, partition_pattern()])
+        found = cursor.fetchall()
+    parts = []
+    for name, tuples, attached in found:
+        start = month_of_name(name)
+        parts.append(LogPartition(name=name, start=start, end=month_add(start, 1) if start else None,
+                                  rows_estimate=tuples if tuples >= 0 else None, attached=attached))
+    return sorted(parts, key=lambda p: (p.start is None, p.start or datetime.min, p.name))

@@ -2,8 +2,13 @@
 the legal floor, never one a legal hold covers (those move to the hold table first), only ever sealed ones.
 
 One run at a time (a PostgreSQL advisory lock: a second beat's run does nothing). Each run purges everything past
-the cutoff, so a run after missed ones catches up. Deletes go in id-ordered chunks, each its own short transaction
-that sets ``groupchat.purge`` so the log's append-only trigger lets it through (migrations/0002).
+the cutoff, so a run after missed ones catches up.
+
+PostgreSQL (the log in month partitions, partitions.py): whole months whose end is at or before the cutoff are
+detached and dropped, so a record goes with its month: kept at least the retention period, at most a month more.
+Rows the default partition caught from before the cutoff's month are deleted row by row. SQLite: rows past the
+cutoff are deleted in id-ordered chunks. Row deletes go in short transactions that open ``groupchat.purge`` so the
+log's append-only trigger lets them through (migrations/0002).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import logging
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from groupchat.core.events import record
@@ -21,7 +26,11 @@ from groupchat.core.models import LogEntry
 from .. import conf
 from ..canonical import canonical, log_columns, rows_of
 from ..locks import RETENTION_SWEEP, advisory_lock
-from ..models import HeldLogEntry, LegalHold, RetentionRun, RunStatus, holds_cover
+from ..log_months import PARENT, month_floor, partitioned
+from ..models import HeldLogEntry, LegalHold, RetentionRun, RunStatus, Seal, holds_cover
+from ..selectors import log_partitions
+from .door import purge_door
+from .partitions import log_partitions_ensure, with_short_locks
 from .seals import seal_settled, sealed_until, slice_floor
 
 log = logging.getLogger(__name__)
@@ -34,24 +43,22 @@ def retention_cutoff(now: datetime) -> datetime:
     return slice_floor(cutoff)
 
 
-def _purge_allowed(on: bool) -> None:
-    """Open (and close again) the append-only trigger's door for this transaction only. Closing it explicitly at the
-    end of each chunk keeps it shut for anything else an enclosing transaction might do afterwards."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('groupchat.purge', %s, true)", ["on" if on else "off"])
+def purge_before(cutoff: datetime) -> datetime:
+    """What a sweep with this cutoff actually purges before: on the partitioned log the start of the cutoff's month
+    (months go whole), else the cutoff itself."""
+    return month_floor(cutoff) if partitioned() else cutoff
 
 
 def _any_active_hold(holds: list[LegalHold]) -> Q | None:
     return holds_cover(holds)
 
 
-def _move_held(ids: list[int], holds: list[LegalHold], run: RetentionRun, columns: list[str]) -> int:
-    """Copy the records among ``ids`` that active holds cover into the hold table, each linked to its holds."""
+def _move_held(chunk: QuerySet, holds: list[LegalHold], run: RetentionRun, columns: list[str]) -> int:
+    """Copy the records of ``chunk`` (a chunk of ids, or a month) that active holds cover into the hold table, each
+    linked to its holds."""
     if not holds:
         return 0
     covering: dict[int, list[LegalHold]] = {}
-    chunk = LogEntry.objects.filter(id__in=ids)
     for hold in holds:
         for rid in chunk.filter(hold.covers()).values_list("id", flat=True):
             covering.setdefault(rid, []).append(hold)
@@ -72,12 +79,71 @@ def _move_held(ids: list[int], holds: list[LegalHold], run: RetentionRun, column
     return moved
 
 
+def _record_purged(run: RetentionRun, first_id: int | None, last_id: int | None) -> None:
+    if first_id is not None:
+        run.first_purged_id = min(filter(None, [run.first_purged_id, first_id]))
+        run.last_purged_id = max(filter(None, [run.last_purged_id, last_id]))
+
+
+def _detach(name: str) -> None:
+    """PostgreSQL refuses ``DETACH ... CONCURRENTLY`` while the table has a default partition, so a month is detached
+    under the brief ACCESS EXCLUSIVE lock, in its own transaction, giving way to long readers (with_short_locks)."""
+    with_short_locks(f"detaching {name}", lambda cursor: cursor.execute(f"ALTER TABLE {PARENT} DETACH PARTITION {name}"))
+
+
+def _drop_months(run: RetentionRun, before: datetime, columns: list[str]) -> None:
+    """Drop every month partition that ends at or before ``before``, oldest first: copy the records active holds
+    cover to the hold table, detach the month, drop it. Each step commits on its own, so a crash between them leaves
+    a state the next run finishes (a detached month is dropped without a second look: its held records were copied
+    before it was detached). What each month held comes from its seals: only sealed months are dropped."""
+    for part in log_partitions():
+        if part.default or part.end > before:
+            continue
+        if part.attached:
+            with transaction.atomic():
+                holds = list(LegalHold.objects.filter(released_at__isnull=True))
+                month = LogEntry.objects.filter(created_at__gte=part.start, created_at__lt=part.end)
+                run.moved_to_hold += _move_held(month, holds, run, columns)
+                run.save(update_fields=["moved_to_hold"])
+            _detach(part.name)
+        sealed = Seal.objects.filter(slice_start__gte=part.start, slice_start__lt=part.end).aggregate(
+            rows=Sum("count"), first=Min("first_id"), last=Max("last_id"))
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE {part.name}")
+            run.purged += sealed["rows"] or 0
+            _record_purged(run, sealed["first"], sealed["last"])
+            run.partitions_dropped.append({"name": part.name, "start": part.start.isoformat(),
+                                           "end": part.end.isoformat(), "rows": sealed["rows"] or 0,
+                                           "first_id": sealed["first"], "last_id": sealed["last"]})
+            run.save(update_fields=["purged", "first_purged_id", "last_purged_id", "partitions_dropped"])
+
+
+def _delete_rows(run: RetentionRun, before: datetime, chunk: int, columns: list[str]) -> None:
+    """Delete the records created before ``before`` in id-ordered chunks, each its own short transaction (on the
+    partitioned log only the default partition still holds any)."""
+    while True:
+        with transaction.atomic():
+            holds = list(LegalHold.objects.filter(released_at__isnull=True))
+            ids = list(LogEntry.objects.filter(created_at__lt=before).order_by("id")
+                       .values_list("id", flat=True)[:chunk])
+            if not ids:
+                return
+            purge_door(True)
+            run.moved_to_hold += _move_held(LogEntry.objects.filter(id__in=ids), holds, run, columns)
+            run.purged += LogEntry.objects.filter(id__in=ids)._raw_delete(LogEntry.objects.db)
+            purge_door(False)
+            _record_purged(run, ids[0], ids[-1])
+            run.save(update_fields=["purged", "moved_to_hold", "first_purged_id", "last_purged_id"])
+
+
 def retention_sweep_run(*, now: datetime | None = None, chunk: int | None = None) -> RetentionRun | None:
     """Purge the network log past the retention period. Returns the run, or None when another run holds the lock.
 
-    Side effects: seals what is settled first (only sealed records are purged); moves held records to
-    ``HeldLogEntry``; deletes the rest in id-ordered chunks; deletes held copies no active hold covers any more once
-    they are past the cutoff; a ``RetentionRun`` row and a network-log record ``compliance.retention.purge``.
+    Side effects: seals what is settled first (only sealed records are purged); on PostgreSQL creates the month
+    partitions from the cutoff's month through ``PARTITIONS_AHEAD`` months ahead and drops the months past the
+    cutoff; moves held records to ``HeldLogEntry``; deletes the other records past the cutoff in id-ordered chunks;
+    deletes held copies no active hold covers any more once they are past the cutoff; a ``RetentionRun`` row and a
+    network-log record ``compliance.retention.purge``.
     """
     now = now or timezone.now()
     chunk = chunk or conf.PURGE_CHUNK
@@ -90,28 +156,22 @@ def retention_sweep_run(*, now: datetime | None = None, chunk: int | None = None
         sealed = sealed_until()
         # Only sealed slices are purged: their seals are what proves, afterwards, what the log held.
         cutoff = min(cutoff, sealed) if sealed is not None else None
+        kept_from = cutoff or now
+        if cutoff is not None:
+            cutoff = purge_before(cutoff)
         run = RetentionRun.objects.create(started_at=now, cutoff=cutoff or retention_cutoff(now),
                                           retention_days=conf.retention_days())
-        if cutoff is None:
-            run.status, run.finished_at = RunStatus.DONE, timezone.now()
-            run.save(update_fields=["status", "finished_at"])
-            return run
         columns = log_columns()
         try:
-            while True:
-                with transaction.atomic():
-                    holds = list(LegalHold.objects.filter(released_at__isnull=True))
-                    ids = list(LogEntry.objects.filter(created_at__lt=cutoff).order_by("id")
-                               .values_list("id", flat=True)[:chunk])
-                    if not ids:
-                        break
-                    _purge_allowed(True)
-                    run.moved_to_hold += _move_held(ids, holds, run, columns)
-                    run.purged += LogEntry.objects.filter(id__in=ids)._raw_delete(LogEntry.objects.db)
-                    _purge_allowed(False)
-                    run.first_purged_id = run.first_purged_id or ids[0]
-                    run.last_purged_id = ids[-1]
-                    run.save(update_fields=["purged", "moved_to_hold", "first_purged_id", "last_purged_id"])
+            # The months that stay get their partitions first, so rows of theirs the default partition caught move in.
+            log_partitions_ensure(now=now, since=kept_from)
+            if cutoff is None:
+                run.status, run.finished_at = RunStatus.DONE, timezone.now()
+                run.save(update_fields=["status", "finished_at"])
+                return run
+            if partitioned():
+                _drop_months(run, cutoff, columns)
+            _delete_rows(run, cutoff, chunk, columns)
             with transaction.atomic():
                 active = _any_active_hold(list(LegalHold.objects.filter(released_at__isnull=True)))
                 stale = HeldLogEntry.objects.filter(created_at__lt=cutoff)
@@ -127,7 +187,8 @@ def retention_sweep_run(*, now: datetime | None = None, chunk: int | None = None
                        data={"run": run.pk, "cutoff": cutoff.isoformat(), "retention_days": run.retention_days,
                              "purged": run.purged, "moved_to_hold": run.moved_to_hold,
                              "held_copies_released": run.held_copies_released,
-                             "first_id": run.first_purged_id, "last_id": run.last_purged_id})
+                             "first_id": run.first_purged_id, "last_id": run.last_purged_id,
+                             "partitions_dropped": [p["name"] for p in run.partitions_dropped]})
         except Exception as exc:
             RetentionRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now(),
                                                           error=repr(exc)[:2000])

@@ -126,13 +126,17 @@ def test_a_forged_or_removed_seal_breaks_the_chain(sealed):
 
 
 @pytest.mark.clause("G13b")
-def test_the_chain_verifies_after_a_purge_and_held_copies_still_match(officer, log_at, settings):
+@pytest.mark.parametrize("by_month", [True, False], ids=["months-dropped", "rows-deleted"])
+def test_the_chain_verifies_after_a_purge_and_held_copies_still_match(officer, log_at, months, by_month):
     old = NOW - timedelta(days=300)
     old_rows = [log_at(old + timedelta(seconds=s), actor_id=200 + s) for s in range(0, 50, 10)]
+    if by_month:
+        months(old)
     legal_hold_create(actor=officer, authority="某市公安局", document_number="调〔2027〕7号", reason="侦办", user_id=210)
     seal_settled(now=NOW)
     run = retention_sweep_run(now=NOW)
     assert run.purged == 5 and run.moved_to_hold == 1
+    assert bool(run.partitions_dropped) == by_month
     assert not LogEntry.objects.filter(pk__in=[r.pk for r in old_rows]).exists()
     report = seals_verify()
     assert report.ok, report.problems

@@ -55,8 +55,12 @@ def _snapshot(groups: list[Group], stored: list[sql.Stored]) -> dict:
             {**e.data, "message_id": ids[e.data["message_id"]]})
            for e in LogEntry.objects.filter(kind="message.sent", group_code__in=codes).order_by("group_code", "id")]
     seqs = {g.pk: Group.objects.get(pk=g.pk).last_seq for g in groups}
+    with connection.cursor() as cursor:  # which of the log's partitions (compliance/0005) the rows went into
+        cursor.execute(f"SELECT DISTINCT tableoid::regclass::text FROM {LogEntry._meta.db_table} "
+                       "WHERE kind = 'message.sent' AND group_code = ANY(%s)", [codes])
+        partitions = {name for (name,) in cursor.fetchall()}
     return {"stored": [None if s is None else (ids[s[0]], s[1]) for s in stored], "messages": messages, "log": log,
-            "last_seq": seqs}
+            "last_seq": seqs, "partitions": partitions}
 
 
 def test_the_store_statement_writes_exactly_what_the_orm_reference_writes():
@@ -89,3 +93,4 @@ def test_the_store_statement_writes_exactly_what_the_orm_reference_writes():
     assert first == ("message.sent", users[0].pk, groups[0].code, None, ORIGIN.ip, ORIGIN.port, ORIGIN.user_agent,
                      None, None, {"type": "text", "chars": 5, "message_id": 0, "seq": 42})
     assert len(by_statement["log"]) == 6
+    assert by_statement["partitions"] == {f"{LogEntry._meta.db_table}_y{now:%Y}m{now:%m}"}  # through the parent
