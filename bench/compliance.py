@@ -293,6 +293,24 @@ def _fill_month(month_start, month_end, rows: int) -> tuple[int, int]:
         return cursor.fetchone()
 
 
+def _timed(module, names: list[str]) -> dict[str, float]:
+    """Wrap these functions of ``module`` so the seconds spent in each add up in the returned dict."""
+    spent: dict[str, float] = {}
+
+    def wrap(name: str, func):
+        def timed(*a, **k):
+            started = time.perf_counter()
+            try:
+                return func(*a, **k)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+        return timed
+
+    for name in names:
+        setattr(module, name, wrap(name, getattr(module, name)))
+    return spent
+
+
 def _purge_drop(args) -> dict:
     os.environ.setdefault("BENCH_DB_PREFIX", "gc_h1_bench")
     from bench import data
@@ -306,6 +324,7 @@ def _purge_drop(args) -> dict:
     from django.utils import timezone
 
     from compliance.log_months import month_add, month_floor
+    from compliance.services import retention
     from compliance.services.partitions import log_partitions_ensure
     from compliance.services.retention import retention_cutoff, retention_sweep_run
     from groupchat.core.models import LogEntry
@@ -336,11 +355,13 @@ def _purge_drop(args) -> dict:
         time.sleep(0.2)
     time.sleep(min(10.0, args.ingest_seconds / 3))  # into the steady state
     result["load_average"] = os.getloadavg()
+    steps = _timed(retention, ["_drop_months", "_detach", "_drop", "_delete_rows"])
     wall0, started = time.time(), time.perf_counter()
     run = retention_sweep_run()
     seconds, wall1 = time.perf_counter() - started, time.time()
     result["sweep"] = {"seconds": round(seconds, 3), "purged": run.purged, "status": run.status,
-                       "partitions_dropped": run.partitions_dropped}
+                       "partitions_dropped": run.partitions_dropped,
+                       "steps_s": {name: round(t, 3) for name, t in steps.items()}}
     ingest.wait(timeout=900)
     output.seek(0)
     out = output.read()

@@ -123,6 +123,14 @@ class Client:
 
         await asyncio.wait_for(until(), TIMEOUT)
 
+    async def wait_for_acks(self, *client_ids: str) -> None:
+        """The sender's own message may come back in the group's broadcast before its ack: nothing orders the two."""
+        async def until():
+            while not all(cid in self.acks for cid in client_ids):
+                await asyncio.sleep(0.01)
+
+        await asyncio.wait_for(until(), TIMEOUT)
+
     def kill(self) -> None:
         """Drop the TCP connection without a closing handshake, as a lost network does."""
         self.ws.transport.abort()
@@ -149,6 +157,8 @@ async def test_two_users_chat(live_asgi):
         await alice.wait_for_seqs(2)
         await owner.wait_for_seqs(2)
         assert [m["body"] for _, m in sorted(alice.timeline.items())] == ["你好！", "欢迎"]
+        await alice.wait_for_acks("a1")
+        await owner.wait_for_acks("o1")
         assert alice.acks["a1"]["seq"] == 1 and owner.acks["o1"]["seq"] == 2
         assert owner.timeline[1]["sender"]["role"] == "member" and alice.timeline[2]["sender"]["role"] == "owner"
         for client in (owner, alice):
