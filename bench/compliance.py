@@ -20,7 +20,7 @@ The month drop under load (issue 17): in scenario 1's database (bench/data.py, n
 ``gc_h1_bench`` here), fills one month partition eight months back with ``--purge-rows`` log rows (INSERT ... SELECT
 generate_series into a plain table, then ATTACHed, which builds its indexes), gives it *synthetic* seals (one seal
 holding the month's count and id range, one empty stretch from its end on; the chain is well-formed and signed, the
-rows are not hashed: the sealer's cost is the first part's), makes the months the daily sweep keeps ready, then
+rows are not hashed: the sealer's cost is the first part's), CHECKPOINTs it (unless ``--dirty``), makes the months the daily sweep keeps ready, then
 starts scenario 1 (``bench.run --ref worktree ingest``, a subprocess on that database) and, once its messages are
 being logged, runs the retention sweep, which drops the month. Reports the sweep's wall time and the ingest's ack
 latencies within the sweep's window (each ack's time from the driver, ``BENCH_ACK_SERIES``) and over the whole run.
@@ -161,6 +161,8 @@ def main() -> None:
     parser.add_argument("--purge-drop", action="store_true", help="only the month drop under scenario 1's ingest")
     parser.add_argument("--purge-rows", type=int, default=10_000_000)
     parser.add_argument("--ingest-seconds", type=float, default=40.0)
+    parser.add_argument("--dirty", action="store_true",
+                        help="drop the month without a CHECKPOINT after the fill (its pages still dirty in memory)")
     args = parser.parse_args()
     if args.purge_drop:
         print(json.dumps(_purge_drop(args), indent=1))
@@ -337,6 +339,14 @@ def _purge_drop(args) -> dict:
     first_id, last_id = _fill_month(month, month_add(month, 1), args.purge_rows)
     result["fill_s"] = round(time.perf_counter() - started, 1)
     _synthetic_seals(month, month_add(month, 1), args.purge_rows, first_id, last_id)
+    if not args.dirty:
+        # The month a real sweep drops was written six months before: long checkpointed, nothing of it dirty in
+        # memory. A fill seconds old is not, and the drop's commit would pay for writing back what it then frees.
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    result["checkpointed"] = not args.dirty
     log_partitions_ensure(now=now, since=retention_cutoff(now))  # what yesterday's sweep made ready
 
     series = ROOT / "bench" / "results" / "purge-drop-acks.json"
