@@ -18,6 +18,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+class LegalHoldQuerySet(models.QuerySet):
+    def active(self) -> LegalHoldQuerySet:
+        """The holds in force (not released): what the purge and the clearing of texts must keep."""
+        return self.filter(released_at__isnull=True)
+
+
 class LegalHold(models.Model):
     """An authority's order to keep records past the retention period: by user, group and/or time range."""
 
@@ -34,6 +40,8 @@ class LegalHold(models.Model):
     released_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="解除人 / released by", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
     release_reason = models.TextField("解除理由 / release reason", blank=True)
+
+    objects = LegalHoldQuerySet.as_manager()
 
     class Meta:
         verbose_name = "法律保全 / legal hold"
@@ -202,6 +210,25 @@ class SealVerification(models.Model):
         return f"{self.started_at:%Y-%m-%d %H:%M} {'OK' if self.ok else 'FAILED'}"
 
 
+class PackageFile(models.Model):
+    """A row that a background package build fills (inspection exports, regulator reports, filing packages): the
+    signed file it wrote (services/building.py ``package_file_record``), and, for builds with a progress bar,
+    ``progress_percent`` over the model's own ``progress_done``/``progress_total``."""
+
+    package_path = models.CharField("数据包路径 / package path", max_length=500, blank=True)
+    package_sha256 = models.CharField("数据包 SHA-256 / package SHA-256", max_length=64, blank=True)
+    package_size = models.BigIntegerField("数据包字节 / package bytes", default=0)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def progress_percent(self) -> int:
+        if self.status == "ready":  # InspectionStatus.READY and ReportStatus.READY alike
+            return 100
+        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
+
+
 class InspectionStatus(models.TextChoices):
     PENDING = "pending", "待第二人批准 / awaiting a second officer's approval"
     APPROVED = "approved", "已批准 / approved"
@@ -211,7 +238,7 @@ class InspectionStatus(models.TextChoices):
     FAILED = "failed", "导出失败 / export failed"
 
 
-class InspectionRequest(models.Model):
+class InspectionRequest(PackageFile):
     """A lawful request for data (G13a): who asks, on what document, for what; approved by a second officer."""
 
     authority = models.CharField("提出机关 / requesting authority", max_length=200)
@@ -232,9 +259,6 @@ class InspectionRequest(models.Model):
     decision_note = models.TextField("审批意见 / decision note", blank=True)
     progress_done = models.BigIntegerField("已完成 / done", default=0)
     progress_total = models.BigIntegerField("总数 / total", default=0)
-    package_path = models.CharField("数据包路径 / package path", max_length=500, blank=True)
-    package_sha256 = models.CharField("数据包 SHA-256 / package SHA-256", max_length=64, blank=True)
-    package_size = models.BigIntegerField("数据包字节 / package bytes", default=0)
     exported_at = models.DateTimeField("导出时间 / exported at", null=True, blank=True)
     error = models.TextField("错误 / error", blank=True)
 
@@ -249,12 +273,6 @@ class InspectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.authority} {self.document_number} ({self.status})"
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status == InspectionStatus.READY:
-            return 100
-        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
 
 
 class InspectionDownload(models.Model):
@@ -286,7 +304,7 @@ class ReportStatus(models.TextChoices):
     FAILED = "failed", "失败 / failed"
 
 
-class RegulatorReport(models.Model):
+class RegulatorReport(PackageFile):
     """A report to the regulator for a period (G11 报告; the annual report is the year's twelve): measures taken,
     blacklist changes, complaints and handling times, held and blocked content by category, filing changes."""
 
@@ -298,9 +316,6 @@ class RegulatorReport(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="创建人 / created by", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     measures_count = models.PositiveIntegerField("措施数 / measures", default=0)
-    package_path = models.CharField("数据包路径 / package path", max_length=500, blank=True)
-    package_sha256 = models.CharField("数据包 SHA-256 / package SHA-256", max_length=64, blank=True)
-    package_size = models.BigIntegerField("数据包字节 / package bytes", default=0)
     error = models.TextField("错误 / error", blank=True)
     submitted_at = models.DateTimeField("报送时间 / submitted at", null=True, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报送人 / submitted by", null=True, blank=True, on_delete=models.PROTECT,
@@ -359,7 +374,7 @@ class FilingRecord(models.Model):
         return f"filing v{self.version} ({'filed' if self.filed else 'NOT FILED'})"
 
 
-class FilingPackage(models.Model):
+class FilingPackage(PackageFile):
     """One build of the filing package (备案材料) for a filing version, from the live configuration; built in the
     background with its progress, downloaded from the admin (every build and download is in the network log)."""
 
@@ -373,9 +388,6 @@ class FilingPackage(models.Model):
     built_at = models.DateTimeField("生成时间 / built at", null=True, blank=True)
     progress_done = models.PositiveIntegerField("已完成 / done", default=0)
     progress_total = models.PositiveIntegerField("总数 / total", default=0)
-    package_path = models.CharField("数据包路径 / package path", max_length=500, blank=True)
-    package_sha256 = models.CharField("数据包 SHA-256 / package SHA-256", max_length=64, blank=True)
-    package_size = models.BigIntegerField("数据包字节 / package bytes", default=0)
     error = models.TextField("错误 / error", blank=True)
 
     class Meta:
@@ -385,9 +397,3 @@ class FilingPackage(models.Model):
 
     def __str__(self) -> str:
         return f"filing package #{self.pk} ({self.status})"
-
-    @property
-    def progress_percent(self) -> int:
-        if self.status == ReportStatus.READY:
-            return 100
-        return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0

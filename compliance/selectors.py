@@ -100,7 +100,7 @@ def inspections_pending_count() -> int:
 
 
 def holds_active_count() -> int:
-    return LegalHold.objects.filter(released_at__isnull=True).count()
+    return LegalHold.objects.active().count()
 
 
 def seal_failures_count() -> int:

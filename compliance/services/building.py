@@ -7,10 +7,10 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from django.db.models import QuerySet
 
+from ..models import PackageFile
 from ..packages import PackageWriter, file_sha256
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,9 @@ def package_building(writer: PackageWriter, *, row: QuerySet, failed: str) -> It
         raise
 
 
-def package_fields(path: Path) -> dict[str, Any]:
-    """The finished file's path, size and SHA-256, as the package rows keep them."""
-    return {"package_path": str(path), "package_size": path.stat().st_size, "package_sha256": file_sha256(path)}
+def package_file_record(row: PackageFile, path: Path) -> list[str]:
+    """Set ``row``'s package fields from the finished file (path, size, SHA-256); returns their names for ``save``."""
+    values = {"package_path": str(path), "package_size": path.stat().st_size, "package_sha256": file_sha256(path)}
+    for name, value in values.items():
+        setattr(row, name, value)
+    return list(values)

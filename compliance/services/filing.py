@@ -28,12 +28,8 @@ from groups.selectors_tiers import tier_system_snapshot
 from ..models import FilingPackage, FilingRecord, ReportStatus
 from ..packages import PackageWriter, Section, package_path
 from ..selectors_filing import FILING_SECTIONS
-from .building import package_building, package_fields
-
-
-def _require(actor: User, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise ApplicationError("permission_denied")
+from .building import package_building, package_file_record
+from .permissions import require_perm
 
 
 @transaction.atomic
@@ -87,7 +83,7 @@ def filing_package_request(*, actor: User, filing_id: int, origin: Origin | None
     ``compliance.filing.package_request``; the build task queued on commit."""
     from ..tasks import filing_package_build as build_task
 
-    _require(actor, "compliance.add_filingpackage")
+    require_perm(actor, "compliance.add_filingpackage")
     filing = FilingRecord.objects.filter(pk=filing_id).first()
     if filing is None:
         raise ApplicationError("not_found")
@@ -135,11 +131,9 @@ def filing_package_build(*, package_id: int) -> FilingPackage:
             "live_matches_version": matches, "built_at": writer.created_at, "sections": sections})
     with transaction.atomic():
         package.status, package.built_at, package.error = ReportStatus.READY, timezone.now(), ""
-        for name, value in package_fields(path).items():
-            setattr(package, name, value)
         package.progress_done = package.progress_total
-        package.save(update_fields=["status", "built_at", "error", "package_path", "package_size", "package_sha256",
-                                    "progress_done"])
+        package.save(update_fields=["status", "built_at", "error", "progress_done",
+                                    *package_file_record(package, path)])
         record("compliance.filing.package", actor_id=package.requested_by_id,
                data={"package": package.pk, "version": filing.version, "sha256": package.package_sha256,
                      "bytes": package.package_size, "requested_at": package.requested_at.isoformat(),
@@ -152,7 +146,7 @@ def filing_package_download(*, actor: User, package_id: int, origin: Origin | No
     """Record a download of a ready package and return its path. Needs ``compliance.view_filingpackage``.
 
     Side effects: network-log record ``compliance.filing.download``."""
-    _require(actor, "compliance.view_filingpackage")
+    require_perm(actor, "compliance.view_filingpackage")
     package = FilingPackage.objects.select_related("filing").filter(pk=package_id).first()
     if package is None or package.status != ReportStatus.READY or not package.package_path:
         raise ApplicationError("package_not_ready")

@@ -13,11 +13,7 @@ from groupchat.core.events import record
 from groupchat.core.origin import Origin
 
 from ..models import LegalHold
-
-
-def _require(actor: User, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise ApplicationError("permission_denied")
+from .permissions import require_perm
 
 
 @transaction.atomic
@@ -30,7 +26,7 @@ def legal_hold_create(*, actor: User, authority: str, document_number: str, reas
     Side effects: network-log record ``compliance.hold.create``. From the next retention sweep on, records the hold
     covers are moved to the hold table instead of being purged.
     """
-    _require(actor, "compliance.add_legalhold")
+    require_perm(actor, "compliance.add_legalhold")
     authority, document_number, reason = authority.strip(), document_number.strip(), reason.strip()
     group_code = (group_code or "").strip()
     if not (authority and document_number and reason):
@@ -56,7 +52,7 @@ def legal_hold_release(*, actor: User, hold_id: int, reason: str, origin: Origin
     Side effects: network-log record ``compliance.hold.release``. Held copies no other active hold covers are purged
     by the next retention sweep once they are past the retention period.
     """
-    _require(actor, "compliance.change_legalhold")
+    require_perm(actor, "compliance.change_legalhold")
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("hold_authority_required")

@@ -31,14 +31,11 @@ from groups.models import Message
 from ..canonical import log_columns
 from ..models import HeldLogEntry, InspectionDownload, InspectionRequest, InspectionStatus
 from ..packages import PackageWriter, Section, dumps, package_path
-from .building import package_building, package_fields
+from .building import package_building, package_file_record
+from .permissions import require_perm
 
 PROGRESS_EVERY = 5000  # rows between progress updates: often enough for the admin's bar, rare enough to cost nothing
 
-
-def _require(actor: User, perm: str) -> None:
-    if not actor.has_perm(perm):
-        raise ApplicationError("permission_denied")
 
 
 @transaction.atomic
@@ -48,7 +45,7 @@ def inspection_request_create(*, actor: User, authority: str, document_number: s
                               origin: Origin | None = None) -> InspectionRequest:
     """Enter a request in the register. Needs ``compliance.add_inspectionrequest``, authority, document number and
     reason, and a scope. Side effects: network-log record ``compliance.inspection.enter``."""
-    _require(actor, "compliance.add_inspectionrequest")
+    require_perm(actor, "compliance.add_inspectionrequest")
     authority, document_number, reason = authority.strip(), document_number.strip(), reason.strip()
     if not (authority and document_number and reason):
         raise ApplicationError("hold_authority_required")
@@ -67,7 +64,7 @@ def inspection_request_create(*, actor: User, authority: str, document_number: s
 
 
 def _decide(*, actor: User, request_id: int, approve: bool, note: str, origin: Origin | None) -> InspectionRequest:
-    _require(actor, "compliance.approve_inspectionrequest")
+    require_perm(actor, "compliance.approve_inspectionrequest")
     request = InspectionRequest.objects.select_for_update().get(pk=request_id)
     if request.status != InspectionStatus.PENDING:
         raise ApplicationError("inspection_not_pending")
@@ -271,11 +268,8 @@ def inspection_export_run(*, request_id: int) -> InspectionRequest:
     with transaction.atomic():
         request.refresh_from_db()
         request.status, request.exported_at = InspectionStatus.READY, timezone.now()
-        for name, value in package_fields(path).items():
-            setattr(request, name, value)
         request.progress_done = request.progress_total
-        request.save(update_fields=["status", "exported_at", "package_path", "package_size", "package_sha256",
-                                    "progress_done"])
+        request.save(update_fields=["status", "exported_at", "progress_done", *package_file_record(request, path)])
         record("compliance.inspection.export", actor_id=request.decided_by_id,
                data={"request": request.pk, "sha256": request.package_sha256, "bytes": request.package_size,
                      "messages": twin.count, "log_records": logs.count + held.count, "identities": len(people)})
@@ -288,7 +282,7 @@ def inspection_package_download(*, actor: User, request_id: int, origin: Origin 
 
     Side effects: an ``InspectionDownload`` row and a network-log record ``compliance.inspection.download``.
     """
-    _require(actor, "compliance.download_inspectionpackage")
+    require_perm(actor, "compliance.download_inspectionpackage")
     request = InspectionRequest.objects.get(pk=request_id)
     if request.status != InspectionStatus.READY or not request.package_path:
         raise ApplicationError("package_not_ready")

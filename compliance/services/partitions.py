@@ -22,18 +22,16 @@ from typing import TypeVar
 from django.db import OperationalError, connection, transaction
 
 from .. import conf
-from ..log_months import DEFAULT, PARENT, month_add, month_floor, month_of_name, partition_name, partitioned
+from ..log_months import DEFAULT, PARENT, month_add, month_floor, partition_name, partitioned
+from ..selectors import log_partitions
 from .door import purge_door
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def _attached_months(cursor) -> set[datetime]:
-    cursor.execute("""
-        SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-        WHERE i.inhparent = %s::regclass""", [PARENT])
-    return {month for (name,) in cursor.fetchall() if (month := month_of_name(name)) is not None}
+def _attached_months() -> set[datetime]:
+    return {part.start for part in log_partitions() if part.attached and not part.default}
 
 
 def month_create(cursor, month: datetime) -> int:
@@ -78,8 +76,7 @@ def with_short_locks(what: str, work: Callable[..., T]) -> T:
 def months_ensure(months: Iterable[datetime]) -> list[str]:
     """Create the partitions of those of ``months`` that have none yet, each in its own short transaction."""
     made = []
-    with connection.cursor() as cursor:
-        have = _attached_months(cursor)
+    have = _attached_months()
     for month in sorted({month_floor(m) for m in months} - have):
         with_short_locks(f"creating {partition_name(month)}", lambda cursor, month=month: month_create(cursor, month))
         made.append(partition_name(month))
@@ -100,7 +97,7 @@ def log_partitions_ensure(*, now: datetime, since: datetime | None = None, ahead
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT min(created_at) FROM {DEFAULT}")
             oldest = cursor.fetchone()[0]
-            present = _attached_months(cursor)
+        present = _attached_months()
         since = min([m for m in [oldest and month_floor(oldest), min(present, default=None)] if m], default=last)
     month, months = month_floor(since), []
     while month <= last:

@@ -32,7 +32,7 @@ def removed_content_clear(*, now: datetime | None = None) -> int:
     ``review_texts_clear`` (``moderation.content_cleared`` records): bodies emptied and marked.
     """
     now = now or timezone.now()
-    keep = holds_cover(LegalHold.objects.filter(released_at__isnull=True), MESSAGE_FIELDS)
+    keep = holds_cover(LegalHold.objects.active(), MESSAGE_FIELDS)
     cutoff = removed_content_cutoff(now)
     reviewed = review_texts_clear(decided_before=cutoff, keep=keep)
     return messages_content_clear(removed_before=cutoff, keep=keep) + sum(reviewed.values())

@@ -30,7 +30,8 @@ from moderation.models import BlockedAttempt, FlaggedItem, HeldMessage, Measure,
 
 from ..models import FilingRecord, RegulatorReport, ReportedMeasure, ReportKind, ReportStatus
 from ..packages import PackageWriter, Section, package_path
-from .building import package_building, package_fields
+from .building import package_building, package_file_record
+from .permissions import require_perm
 
 log = logging.getLogger(__name__)
 _REPORT_LOCK = 0x47430003
@@ -40,10 +41,6 @@ MEASURE_COLUMNS = ["id", "created_at", "kind", "change", "amends_id", "target_ty
                    "operator_id", "evidence_sha256", "source"]
 
 
-def _require(actor: User | None, perm: str) -> None:
-    if actor is not None and not actor.has_perm(perm):
-        raise ApplicationError("permission_denied")
-
 
 def regulator_report_create(*, period_start: datetime, period_end: datetime, kind: str = ReportKind.ON_DEMAND,
                             actor: User | None = None, origin: Origin | None = None) -> RegulatorReport:
@@ -52,7 +49,7 @@ def regulator_report_create(*, period_start: datetime, period_end: datetime, kin
     Side effects: ``RegulatorReport`` and ``ReportedMeasure`` rows; the signed package file; network-log record
     ``compliance.report.create``. Needs ``compliance.add_regulatorreport`` when an officer asks (the beat does not).
     """
-    _require(actor, "compliance.add_regulatorreport")
+    require_perm(actor, "compliance.add_regulatorreport")
     if period_end <= period_start:
         raise ApplicationError("bad_time_range")
     with transaction.atomic():
@@ -142,9 +139,7 @@ def regulator_report_build(*, report_id: int) -> RegulatorReport:
                                             "备案号 / Number"],
                                    rows=[[f[0], f[1], f[2], f[3], f[5]] for f in filings]))
     report.status, report.error = ReportStatus.READY, ""
-    for name, value in package_fields(path).items():
-        setattr(report, name, value)
-    report.save(update_fields=["status", "error", "package_path", "package_size", "package_sha256"])
+    report.save(update_fields=["status", "error", *package_file_record(report, path)])
     return report
 
 
@@ -176,7 +171,7 @@ def regulator_report_submit(*, actor: User, report_id: int, reference: str,
 
     Side effects: network-log record ``compliance.report.submit``. Needs ``compliance.change_regulatorreport``.
     """
-    _require(actor, "compliance.change_regulatorreport")
+    require_perm(actor, "compliance.change_regulatorreport")
     report = RegulatorReport.objects.select_for_update().get(pk=report_id)
     if report.status != ReportStatus.READY:
         raise ApplicationError("package_not_ready")

@@ -17,7 +17,7 @@ import logging
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q, QuerySet, Sum
+from django.db.models import Max, Min, QuerySet, Sum
 from django.utils import timezone
 
 from groupchat.core.events import record
@@ -47,10 +47,6 @@ def purge_before(cutoff: datetime) -> datetime:
     """What a sweep with this cutoff actually purges before: on the partitioned log the start of the cutoff's month
     (months go whole), else the cutoff itself."""
     return month_floor(cutoff) if partitioned() else cutoff
-
-
-def _any_active_hold(holds: list[LegalHold]) -> Q | None:
-    return holds_cover(holds)
 
 
 def _move_held(chunk: QuerySet, holds: list[LegalHold], run: RetentionRun, columns: list[str]) -> int:
@@ -107,7 +103,7 @@ def _drop_months(run: RetentionRun, before: datetime, columns: list[str]) -> Non
             continue
         if part.attached:
             with transaction.atomic():
-                holds = list(LegalHold.objects.filter(released_at__isnull=True))
+                holds = list(LegalHold.objects.active())
                 month = LogEntry.objects.filter(created_at__gte=part.start, created_at__lt=part.end)
                 run.moved_to_hold += _move_held(month, holds, run, columns)
                 run.save(update_fields=["moved_to_hold"])
@@ -129,7 +125,7 @@ def _delete_rows(run: RetentionRun, before: datetime, chunk: int, columns: list[
     partitioned log only the default partition still holds any)."""
     while True:
         with transaction.atomic():
-            holds = list(LegalHold.objects.filter(released_at__isnull=True))
+            holds = list(LegalHold.objects.active())
             ids = list(LogEntry.objects.filter(created_at__lt=before).order_by("id")
                        .values_list("id", flat=True)[:chunk])
             if not ids:
@@ -179,7 +175,7 @@ def retention_sweep_run(*, now: datetime | None = None, chunk: int | None = None
                 _drop_months(run, cutoff, columns)
             _delete_rows(run, cutoff, chunk, columns)
             with transaction.atomic():
-                active = _any_active_hold(list(LegalHold.objects.filter(released_at__isnull=True)))
+                active = holds_cover(LegalHold.objects.active())
                 stale = HeldLogEntry.objects.filter(created_at__lt=cutoff)
                 if active is not None:
                     stale = stale.exclude(active)
