@@ -29,7 +29,8 @@ from groups.selectors_tiers import CATEGORY_FIELDS, TIER_FIELDS, tier_scale, tie
 from moderation.appeals import APPEAL_DAYS
 from moderation.measures import BLACKLIST_DAYS
 from moderation.models_measures import GROUP_KINDS, LASTING_KINDS, USER_KINDS, MeasureKind, TargetType
-from moderation.models_screening import PLATFORM, EmergencySwitch, SwitchKind
+from moderation.models_screening import SwitchKind
+from moderation.switches import switch_states
 
 from . import conf
 from .models import FilingRecord
@@ -180,11 +181,8 @@ def complaints_section() -> ConfigSection:
 
 
 def switches_section() -> ConfigSection:
-    rows = {(s.kind, s.scope): s for s in EmergencySwitch.objects.select_related("changed_by")}
-    for kind in SwitchKind:  # a switch never toggled is off for the platform
-        rows.setdefault((kind.value, PLATFORM), EmergencySwitch(kind=kind.value, scope=PLATFORM, on=False))
-    data = [{"kind": s.kind, "scope": s.scope, "on": s.on, "changed_at": s.changed_at if s.pk else None,
-             "changed_by": s.changed_by_id, "reason": s.reason} for _key, s in sorted(rows.items())]
+    data = [{"kind": s["kind"], "scope": s["scope"], "on": s["on"], "changed_at": s["changed_at"],
+             "changed_by": s["changed_by_id"], "reason": s["reason"]} for s in switch_states()]
     return ConfigSection("switches", "应急开关（当前状态）", "Emergency switches (current state)", data,
                          headers=["开关 / Switch", "范围 / Scope", "开启 / On", "变更时间 / Changed", "理由 / Reason"],
                          rows=[[SwitchKind(d["kind"]).label, d["scope"], d["on"], d["changed_at"], d["reason"]]

@@ -131,10 +131,9 @@ def held_context(*, held: HeldMessage, around: int = 5) -> list[ContextLine]:
 
 def flagged_context(*, item: FlaggedItem, around: int = 5) -> list[ContextLine]:
     """The flagged message (once stored) with the messages around it by seq."""
-    if item.group_id is None:
-        return [ContextLine(None, item.sender.nickname if item.sender else "", item.text_shown(), item.created_at, True)]
-    stored = Message.objects.filter(sender_id=item.sender_id, client_id=item.client_id).first()
-    if stored is None:
+    stored = (Message.objects.filter(sender_id=item.sender_id, client_id=item.client_id).first()
+              if item.group_id is not None else None)
+    if stored is None:  # a profile text, or a message that was never stored: the flagged text alone
         return [ContextLine(None, item.sender.nickname if item.sender else "", item.text_shown(), item.created_at, True)]
     rows = Message.objects.filter(group_id=stored.group_id, seq__gte=stored.seq - around,
                                   seq__lte=stored.seq + around).select_related("sender").order_by("seq")

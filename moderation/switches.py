@@ -115,9 +115,14 @@ def _affected_groups(scope: str) -> list[tuple[int, str]]:
 
 
 def switch_states() -> list[dict]:
-    """Every switch row with its state (the admin page)."""
-    return list(EmergencySwitch.objects.order_by("scope", "kind").values(
-        "kind", "scope", "on", "changed_by__username", "changed_at", "reason"))
+    """Every switch with its state, by kind and scope: each row ever toggled, and the platform's switches never
+    toggled as off (changed_at None)."""
+    rows = {(r["kind"], r["scope"]): r for r in EmergencySwitch.objects.values(
+        "kind", "scope", "on", "changed_by_id", "changed_by__username", "changed_at", "reason")}
+    for kind in SwitchKind.values:
+        rows.setdefault((kind, PLATFORM), {"kind": kind, "scope": PLATFORM, "on": False, "changed_by_id": None,
+                                           "changed_by__username": None, "changed_at": None, "reason": ""})
+    return [row for _key, row in sorted(rows.items())]
 
 
 # --- checks on the paths (registered as hooks in ready_screening.py; posting: in the message.screen hook) --------------------------------------------------------
