@@ -31,7 +31,6 @@ from .models import (
     HeldLogEntry,
     InspectionDownload,
     InspectionRequest,
-    InspectionStatus,
     LegalHold,
     RegulatorReport,
     ReportStatus,
@@ -78,8 +77,8 @@ def _progress_bar(obj) -> str:
                        obj.progress_done, obj.progress_total, obj.progress_percent)
 
 
-def _download_link(obj, *, ready: bool, url_name: str) -> str:
-    if not ready:
+def _download_link(obj, *, url_name: str) -> str:
+    if not obj.ready:
         return "—"
     return format_html('<a href="{}">下载 / download</a> <code>{}</code>', reverse(url_name, args=[obj.pk]),
                        obj.package_sha256[:16])
@@ -271,8 +270,7 @@ class InspectionRequestAdmin(_ServiceAddAdmin):
 
     @admin.display(description="数据包 / package")
     def download(self, obj):
-        return _download_link(obj, ready=obj.status == InspectionStatus.READY,
-                              url_name="admin:compliance_inspection_download")
+        return _download_link(obj, url_name="admin:compliance_inspection_download")
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -349,7 +347,7 @@ class RegulatorReportAdmin(_ServiceAddAdmin):
 
     @admin.display(description="数据包 / package")
     def download(self, obj):
-        return _download_link(obj, ready=obj.status == ReportStatus.READY, url_name="admin:compliance_report_download")
+        return _download_link(obj, url_name="admin:compliance_report_download")
 
     def save_model(self, request, obj, form, change):
         try:
@@ -438,7 +436,7 @@ class FilingPackageAdmin(ReadOnlyAdmin):
 
     @admin.display(description="数据包 / package")
     def download(self, obj):
-        return _download_link(obj, ready=obj.status == ReportStatus.READY, url_name="admin:compliance_filing_download")
+        return _download_link(obj, url_name="admin:compliance_filing_download")
 
     def get_urls(self):
         return [path("<int:pk>/download/", self.admin_site.admin_view(self.download_view),

@@ -223,8 +223,12 @@ class PackageFile(models.Model):
         abstract = True
 
     @property
+    def ready(self) -> bool:
+        return self.status == "ready"  # InspectionStatus.READY and ReportStatus.READY alike
+
+    @property
     def progress_percent(self) -> int:
-        if self.status == "ready":  # InspectionStatus.READY and ReportStatus.READY alike
+        if self.ready:
             return 100
         return int(100 * self.progress_done / self.progress_total) if self.progress_total else 0
 

@@ -37,7 +37,6 @@ from .permissions import require_perm
 PROGRESS_EVERY = 5000  # rows between progress updates: often enough for the admin's bar, rare enough to cost nothing
 
 
-
 @transaction.atomic
 def inspection_request_create(*, actor: User, authority: str, document_number: str, reason: str,
                               legal_basis: str = "", user_ids: Iterable[int] = (), group_codes: Iterable[str] = (),

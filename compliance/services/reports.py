@@ -41,7 +41,6 @@ MEASURE_COLUMNS = ["id", "created_at", "kind", "change", "amends_id", "target_ty
                    "operator_id", "evidence_sha256", "source"]
 
 
-
 def regulator_report_create(*, period_start: datetime, period_end: datetime, kind: str = ReportKind.ON_DEMAND,
                             actor: User | None = None, origin: Origin | None = None) -> RegulatorReport:
     """Create a report for ``[period_start, period_end)``, claim its measures, build its package.
